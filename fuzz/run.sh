@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# fuzz/run.sh TARGET SECONDS [--merge]
+# Builds the fuzz preset (clang, libFuzzer, ASan+UBSan) if needed and fuzzes TARGET for SECONDS,
+# with its dictionary and .options, seeded from fuzz/corpus/TARGET. New inputs go to a scratch
+# directory (build/fuzz-work/TARGET); --merge minimises them into the in-tree corpus afterwards.
+# A crash leaves crash-* in build/fuzz-work/TARGET/artifacts: minimise it, add it under
+# fuzz/regressions/TARGET/ in the commit that fixes the bug.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: fuzz/run.sh TARGET SECONDS [--merge]}
+seconds=${2:?usage: fuzz/run.sh TARGET SECONDS [--merge]}
+merge=${3:-}
+bin=build/fuzz/fuzz/${target}_fuzzer
+if [ ! -x "$bin" ] || [ -n "${REBUILD:-}" ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz --target "${target}_fuzzer" >/dev/null
+fi
+opts=fuzz/${target}.options
+max_len=$(sed -n 's/^max_len *= *//p' "$opts")
+work=build/fuzz-work/$target
+mkdir -p "$work/corpus" "$work/artifacts"
+set +e
+"$bin" -max_total_time="$seconds" -max_len="${max_len:-4096}" -dict="fuzz/${target}.dict" \
+  -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
+  -artifact_prefix="$work/artifacts/" "$work/corpus" "fuzz/corpus/$target" 2>&1 |
+  tee "$work/last-run.log" | grep -E '^(#[0-9]+ .*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY|INFO: Running with)' | tail -20
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$merge" = "--merge" ] && [ "$rc" -eq 0 ]; then
+  mkdir -p "$work/merged"
+  "$bin" -merge=1 -max_len="${max_len:-4096}" "$work/merged" "fuzz/corpus/$target" "$work/corpus" >/dev/null 2>&1
+  rm -rf "fuzz/corpus/$target" && mv "$work/merged" "fuzz/corpus/$target"
+  echo "merged: $(ls "fuzz/corpus/$target" | wc -l) files in fuzz/corpus/$target"
+fi
+exit "$rc"
