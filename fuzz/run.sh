@@ -10,10 +10,20 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: fuzz/run.sh TARGET SECONDS [--merge]}
 seconds=${2:?usage: fuzz/run.sh TARGET SECONDS [--merge]}
 merge=${3:-}
-bin=build/fuzz/fuzz/${target}_fuzzer
+# FUZZ_BUILD_DIR selects a private build directory (configured like the fuzz preset), so several
+# people can fuzz different targets at once without sharing build/fuzz.
+build=${FUZZ_BUILD_DIR:-build/fuzz}
+bin=$build/fuzz/${target}_fuzzer
 if [ ! -x "$bin" ] || [ -n "${REBUILD:-}" ]; then
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz --target "${target}_fuzzer" >/dev/null
+  if [ -n "${FUZZ_BUILD_DIR:-}" ]; then
+    cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DREGAUTH_FUZZ=ON -DREGAUTH_ONLY_PROTOCOL=ON -DREGAUTH_BUILD_TESTS=OFF \
+      -DREGAUTH_SANITIZE=address,undefined >/dev/null
+    cmake --build "$build" --target "${target}_fuzzer" >/dev/null
+  else
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz --target "${target}_fuzzer" >/dev/null
+  fi
 fi
 opts=fuzz/${target}.options
 max_len=$(sed -n 's/^max_len *= *//p' "$opts")
