@@ -1,0 +1,175 @@
+// case.h — the runner's data model: a Case (what to send, what to expect) and a CaseResult
+// (what happened and the verdict). Cases are data: they are loaded from cases/cases/*.json or
+// expanded from cases/matrix/*.json over a world, never hard-coded in C++.
+//
+// A Case is a list of Steps from a small vocabulary (token_request, registry_request,
+// docker_login_flow, forge_token, client_tool) whose parameters are JSON, plus a declarative
+// expectation (JSON) that the judge evaluates under a Profile. The results document that the
+// runner writes is specified in reports/results-schema.md; CaseResult maps onto one element of
+// its "cases" array.
+//
+// Usage:
+//   std::vector<Case> cases = ...;                 // matrix expansion + hand-written cases
+//   CaseResult r = executor.Run(cases[i]);         // steps → exchanges → checks → verdict
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace regauth::harness {
+
+// Layer says which component a case judges.
+enum class Layer {
+  kTokenEndpoint,  // the realm: credentials → token (GitLab's /jwt/auth rules, token spec)
+  kRegistry,       // the resource server: token → allowed/denied, challenges, error bodies
+  kFlow,           // end-to-end client flows (docker login forms, real clients)
+};
+std::string_view LayerName(Layer layer);  // "token-endpoint", "registry", "flow"
+std::optional<Layer> ParseLayer(std::string_view name);
+
+// Verdict of a case, ordered from best to worst for the purpose of "worst of".
+enum class Verdict { kPass, kInformational, kNonStrict, kFail, kSkip, kError };
+std::string_view VerdictName(Verdict v);  // "PASS", "INFORMATIONAL", "NON-STRICT", "FAIL", ...
+std::optional<Verdict> ParseVerdict(std::string_view name);
+
+// Severity of a single check: a failed MUST is FAIL, SHOULD is NON-STRICT, INFO is INFORMATIONAL.
+enum class Severity { kMust, kShould, kInfo };
+std::string_view SeverityName(Severity s);  // "MUST", "SHOULD", "INFO"
+std::optional<Severity> ParseSeverity(std::string_view name);
+
+// Dimensions place a case in the matrix (reports group and colour by them). Empty = not
+// applicable. credential_kind uses the kind names of `regauth credentials` plus "anonymous".
+struct Dimensions {
+  std::string credential_kind;
+  std::string credential_state;
+  std::string scopes;      // token scopes joined with '+', sorted ("read_registry+write_registry")
+  std::string role;        // none|guest|planner|reporter|developer|maintainer|owner|admin
+  std::string visibility;  // public|internal|private
+  std::string registry_access;  // enabled|private|disabled
+  std::string relation;         // own|group|other|allowlisted|not-allowlisted|member|...
+  std::string actions;          // requested actions joined with ',' in request order
+  std::string login_form;       // CI login form for flow cases
+};
+
+// StepKind is the vocabulary cases are written in; each kind is one function in steps.cc.
+enum class StepKind {
+  kTokenRequest,     // GET (or POST form) to the realm, with/without Basic credentials
+  kRegistryRequest,  // a request to the registry, with a token from an earlier step, a forged
+                     // token, or none; optional Authorization header verbatim
+  kDockerLoginFlow,  // GET /v2/ → 401 challenge → realm with docker's exact query → GET /v2/
+  kForgeToken,       // build (and sign with the run's signing key) a possibly hostile JWT
+  kClientTool,       // run a real client (docker login, skopeo copy/inspect/delete)
+};
+std::string_view StepKindName(StepKind k);  // "token_request", ...
+std::optional<StepKind> ParseStepKind(std::string_view name);
+
+struct Step {
+  StepKind kind;
+  nlohmann::json params;  // kind-specific, validated by the step on load
+  std::string save_as;    // name under which the step's product (a token) is kept for later steps
+};
+
+// Case is one conformance case.
+struct Case {
+  std::string id;  // stable, '/'-separated, keyed to its source: gitlab/…, registry/…, flow/…
+  std::string title;  // one line, human readable
+  Layer layer = Layer::kTokenEndpoint;
+  std::vector<std::string> tags;      // e.g. "matrix", "bad-credentials", "hostile-token", "cve"
+  std::string requirement;            // the requirement text checked
+  std::string source;                 // where it comes from: spec section, doc, CVE id
+  std::vector<std::string> profiles;  // profiles it applies to; empty = every profile
+  std::vector<std::string> needs;     // "signing_key", "docker_cli", "skopeo", "registry", ...
+  Dimensions dims;
+  std::vector<Step> steps;
+  nlohmann::json expect;  // declarative expectation, judged under the run's profile
+
+  // Family is the first two '/'-separated segments of the id ("gitlab/job_token").
+  std::string Family() const;
+};
+
+// CheckResult is one judged assertion of a case.
+struct CheckResult {
+  std::string id;  // "status", "access", "claim.aud", "challenge.error", ...
+  Severity severity = Severity::kMust;
+  bool passed = false;
+  std::string expected;
+  std::string observed;
+  std::string message;
+};
+
+// RecordedRequest/RecordedResponse are redacted at capture time (harness/redact.h).
+struct RecordedRequest {
+  std::string method;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+struct RecordedResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+struct Exchange {
+  std::string step;  // StepKindName of the step that sent it
+  RecordedRequest request;
+  std::optional<RecordedResponse> response;  // absent when the request failed
+  int64_t duration_ms = 0;
+  std::optional<std::string> error;  // transport error, if any
+};
+
+// StepOutput is what one executed step leaves for later steps of the case and for the judge.
+// `exchanges` are redacted copies for the report; the other members are raw observations that
+// stay in memory (the judge verifies token signatures and parses bodies) and are never written.
+struct StepOutput {
+  StepKind kind = StepKind::kTokenRequest;
+  std::vector<Exchange> exchanges;
+  bool transport_error = false;  // the last request got no HTTP response
+  // The last HTTP response of the step, unredacted.
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  std::string response_body;
+  // A token the step obtained (token_request, docker_login_flow) or built (forge_token).
+  std::optional<std::string> token;
+  // client_tool: the process's exit status and output (secrets redacted).
+  std::optional<int> exit_code;
+  std::string output;
+};
+
+// TargetInfo is what the runner knows about the target after the sanity probe; steps substitute
+// ${registry}, ${realm}, ... from it (cases/README.md "Steps").
+struct TargetInfo {
+  std::string kind;           // reference | distribution | black-box
+  std::string registry_url;   // base URL without trailing '/'
+  std::string registry_host;  // host:port
+  std::string realm;          // token endpoint URL from the challenge
+  std::string service;        // service from the challenge
+  std::string issuer;         // the world's instance issuer
+  std::string challenge;      // the raw WWW-Authenticate of the probe
+};
+
+// BaselineEntry is an expected non-PASS outcome from --baseline FILE.
+struct BaselineEntry {
+  Verdict expected = Verdict::kFail;
+  std::string reason;
+};
+
+struct CaseResult {
+  const Case* c = nullptr;  // the case; outlives the result within a run
+  Verdict verdict = Verdict::kPass;
+  Verdict expected_verdict = Verdict::kPass;
+  std::optional<BaselineEntry> baseline;
+  bool stale_baseline = false;  // baseline expected a failure and the case passed
+  bool unexpected = false;      // verdict differs from the expectation (see results-schema.md)
+  std::optional<std::string> skip_reason;
+  std::optional<std::string> error;
+  int64_t duration_ms = 0;
+  std::vector<CheckResult> checks;
+  std::vector<Exchange> exchanges;
+};
+
+}  // namespace regauth::harness
