@@ -1,9 +1,11 @@
 #include "reference_server/http_types.h"
 
-#include <cctype>
-
 namespace regauth::server {
 namespace {
+
+// AsciiLower folds A-Z only: std::tolower would also fold bytes >= 0x80 under a Latin-1 locale,
+// making header names that differ in non-ASCII bytes compare equal.
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -25,10 +27,7 @@ std::optional<std::string_view> FindHeader(const Headers& headers, std::string_v
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
