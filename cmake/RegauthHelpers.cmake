@@ -24,8 +24,17 @@ function(regauth_test name)
   target_compile_definitions(${name} PRIVATE
                              REGAUTH_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                              REGAUTH_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  set(labels unit ${ARG_LABELS})
-  gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+  if(ARG_LABELS)
+    # gtest_discover_tests writes a list-valued LABELS unquoted (CMake 3.25), so only the first
+    # label would stick; label the discovered tests again once the test list is known.
+    set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${labels_file}
+         "foreach(test IN LISTS ${name}_TESTS)\n"
+         "  set_tests_properties(\"\${test}\" PROPERTIES LABELS \"unit;${ARG_LABELS}\")\n"
+         "endforeach()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+  endif()
 endfunction()
 
 include(GoogleTest OPTIONAL)

@@ -76,6 +76,11 @@ Result<nlohmann::json, JsonError> ParseJson(std::string_view text, const JsonOpt
   if (text.size() > options.limits.max_bytes) {
     return Fail(JsonError::kTooLarge, options.limits.max_bytes, "JSON text exceeds size limit");
   }
+  // RFC 8259 §8.1 lets a parser ignore a byte order mark; nlohmann does, Go's encoding/json
+  // (distribution, the registries under test) rejects it. Be strict, like the peers.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    return Fail(JsonError::kSyntax, 0, "byte order mark before JSON text");
+  }
   std::size_t read = 0;
   std::size_t depth = 0;
   std::vector<std::set<std::string>> keys;  // member names seen, one set per open object

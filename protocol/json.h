@@ -9,7 +9,8 @@
 //     Go's encoding/json (last wins), which distribution uses;
 //   - input size and nesting depth limits, checked before and during parsing;
 //   - a typed error with a byte offset instead of an exception.
-// RFC 8259 grammar; strings must be valid UTF-8 with paired surrogates (nlohmann checks both).
+// RFC 8259 grammar; strings must be valid UTF-8 with paired surrogates (nlohmann checks both); a
+// leading byte order mark is rejected, as Go's encoding/json rejects it.
 //
 // Usage:
 //   auto doc = ParseJsonObject(text);
@@ -29,7 +30,8 @@ namespace regauth::protocol {
 enum class JsonError {
   kTooLarge = 1,    // input longer than JsonLimits::max_bytes
   kTooDeep,         // arrays/objects nested deeper than JsonLimits::max_depth
-  kSyntax,          // not RFC 8259 JSON (incl. ill-formed UTF-8, lone surrogates, trailing data)
+  kSyntax,          // not RFC 8259 JSON (incl. ill-formed UTF-8, lone surrogates, trailing data,
+                    // a byte order mark)
   kNumberOverflow,  // a number outside the range of a double (e.g. 1e400)
   kDuplicateKey,    // an object repeats a member name (RFC 7515 §5.2)
   kNotObject,       // ParseJsonObject: the top-level value is not an object

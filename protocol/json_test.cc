@@ -31,6 +31,8 @@ const JsonCase kCases[] = {
     {"trailing data", "{} x", false, JsonError::kSyntax, 3},
     {"empty", "", false, JsonError::kSyntax, 0},
     {"comment not allowed", "{/*x*/}", false, JsonError::kSyntax, 1},
+    // RFC 8259 §8.1 allows ignoring a BOM; Go's decoder (every peer here) rejects it.
+    {"byte order mark", "\xEF\xBB\xBF{}", false, JsonError::kSyntax, 0},
     {"lone surrogate", "\"\\ud800\"", false, JsonError::kSyntax, 7},
     {"overlong utf8", "\"\xc0\x80\"", false, JsonError::kSyntax, 1},
     {"number overflow", R"({"exp":1e400})", false, JsonError::kNumberOverflow, 12},

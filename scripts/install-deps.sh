@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libboost-dev libcli11-dev
   # real peers and tools used by tests and benchmarks
-  docker-registry skopeo wrk openssl curl ca-certificates chromium
+  docker-registry skopeo wrk openssl curl ca-certificates chromium python3
 )
 
 missing=()
