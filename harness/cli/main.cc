@@ -1,0 +1,24 @@
+// main.cc — the `regauth` binary: the composition root. It registers the subcommands of the
+// runner (harness/cli/) and of the reference server (reference_server/cli/); it is the only file
+// that sees both sides. Exit codes: what the subcommand returns; 2 for a command-line error.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "harness/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "regauth — a conformance suite for container-registry token authentication (Docker "
+      "Registry v2 token auth as GitLab and distribution implement it)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "regauth 0.1.0");
+  int exit_code = 0;
+  regauth::harness::cli::AddInspectCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return exit_code;
+}
