@@ -2,7 +2,8 @@
 # fuzz/run.sh TARGET SECONDS [--merge]
 # Builds the fuzz preset (clang, libFuzzer, ASan+UBSan) if needed and fuzzes TARGET for SECONDS,
 # with its dictionary and .options, seeded from fuzz/corpus/TARGET. New inputs go to a scratch
-# directory (build/fuzz-work/TARGET); --merge minimises them into the in-tree corpus afterwards.
+# directory (build/fuzz-work/TARGET); --merge then adds to the in-tree corpus only the inputs that
+# reach new coverage (libFuzzer -merge=1), keeping the named seeds already there.
 # A crash leaves crash-* in build/fuzz-work/TARGET/artifacts: minimise it, add it under
 # fuzz/regressions/TARGET/ in the commit that fixes the bug.
 set -euo pipefail
@@ -37,9 +38,8 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$merge" = "--merge" ] && [ "$rc" -eq 0 ]; then
-  mkdir -p "$work/merged"
-  "$bin" -merge=1 -max_len="${max_len:-4096}" "$work/merged" "fuzz/corpus/$target" "$work/corpus" >/dev/null 2>&1
-  rm -rf "fuzz/corpus/$target" && mv "$work/merged" "fuzz/corpus/$target"
-  echo "merged: $(ls "fuzz/corpus/$target" | wc -l) files in fuzz/corpus/$target"
+  before=$(ls "fuzz/corpus/$target" | wc -l)
+  "$bin" -merge=1 -max_len="${max_len:-4096}" "fuzz/corpus/$target" "$work/corpus" >/dev/null 2>&1
+  echo "merged: $before -> $(ls "fuzz/corpus/$target" | wc -l) files in fuzz/corpus/$target"
 fi
 exit "$rc"
