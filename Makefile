@@ -16,9 +16,10 @@ build: deps
 	@cmake --preset default >/dev/null
 	@cmake --build --preset default -j $(JOBS)
 
-# Runs the suite against the embedded reference target.
+# Runs the whole suite against the embedded reference target (reports under reports/out/latest).
+# Extra flags for `regauth run` go in RUN_ARGS, e.g. make run RUN_ARGS='--target distribution'.
 run: build
-	@bash scripts/run-demo.sh $(REGAUTH)
+	@$(REGAUTH) run $(RUN_ARGS)
 
 test: deps format-check test-unit test-asan
 

@@ -3,6 +3,8 @@
 // in `exit_code`. The files in harness/cli/ only parse flags and call library functions.
 #pragma once
 
+#include "harness/target.h"
+
 namespace CLI {
 class App;
 }
@@ -11,5 +13,13 @@ namespace regauth::harness::cli {
 
 // AddInspectCommand: `regauth inspect KIND [INPUT|-]` (harness/inspect.h).
 void AddInspectCommand(CLI::App& app, int& exit_code);
+
+// AddRunCommand: `regauth run [flags]` (harness/runner.h). `launcher` starts the in-process
+// reference server for --target reference/distribution; an empty one makes those targets exit 3
+// with an explanation (black-box --registry runs still work).
+void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher);
+
+// AddReplayCommand: `regauth replay ID --results DIR` (harness/replay.h).
+void AddReplayCommand(CLI::App& app, int& exit_code);
 
 }  // namespace regauth::harness::cli

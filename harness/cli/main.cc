@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/reference_launcher.h"
+#include "reference_server/cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -14,6 +16,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "regauth 0.1.0");
   int exit_code = 0;
   regauth::harness::cli::AddInspectCommand(app, exit_code);
+  regauth::harness::cli::AddRunCommand(app, exit_code,
+                                       regauth::harness::cli::MakeReferenceLauncher());
+  regauth::harness::cli::AddReplayCommand(app, exit_code);
+  regauth::server::cli::AddServeCommand(app, exit_code);
+  regauth::server::cli::AddDistributionConfigCommand(app, exit_code);
+  regauth::server::cli::AddCredentialsCommand(app, exit_code);
+  regauth::server::cli::AddCiEnvCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,87 @@
+// `regauth replay ID --results DIR` — thin flag parsing around harness::RenderReplay
+// (harness/replay.h).
+#include "harness/replay.h"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "harness/cli/commands.h"
+#include "harness/data_file.h"
+#include "harness/runner.h"
+#include "protocol/world.h"
+
+namespace regauth::harness::cli {
+namespace {
+
+struct ReplayFlags {
+  std::string id;
+  std::string results = "reports/out/latest";
+  bool show_secrets = false;
+  std::string world;
+};
+
+int RunReplay(const ReplayFlags& f) {
+  auto doc = LoadResults(f.results);
+  if (!doc) {
+    std::cerr << "regauth replay: " << doc.error() << "\n";
+    return kExitUsage;
+  }
+  std::optional<protocol::World> world;
+  if (f.show_secrets) {
+    if (f.world.empty()) {
+      std::cerr << "regauth replay: --show-secrets needs --world FILE\n";
+      return kExitUsage;
+    }
+    auto text = ReadTextFile(f.world, 4 * 1024 * 1024);
+    if (!text) {
+      std::cerr << "regauth replay: " << DescribeLoadError(text.error()) << "\n";
+      return kExitUsage;
+    }
+    protocol::WorldContext ctx;
+    ctx.now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    ctx.env = [](std::string_view name) -> std::optional<std::string> {
+      const char* v = std::getenv(std::string(name).c_str());
+      return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+    };
+    auto w = protocol::ParseWorld(*text, ctx);
+    if (!w) {
+      std::cerr << "regauth replay: " << f.world << ": " << protocol::DescribeWorldError(w.error())
+                << "\n";
+      return kExitUsage;
+    }
+    world = std::move(*w);
+  }
+  ReplayOptions o;
+  o.show_secrets = f.show_secrets;
+  o.world = world ? &*world : nullptr;
+  auto script = RenderReplay(*doc, f.id, o);
+  if (!script) {
+    std::cerr << "regauth replay: " << script.error() << "\n";
+    return kExitUsage;
+  }
+  std::cout << *script;
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddReplayCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ReplayFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay",
+      "Print one case of a run as a shell script of curl commands (exit 0 printed, 2 usage)");
+  cmd->add_option("id", flags->id, "The case id")->required();
+  cmd->add_option("--results", flags->results,
+                  "Run directory or results.json (default reports/out/latest)");
+  cmd->add_flag("--show-secrets", flags->show_secrets,
+                "Write the world's secrets into the script instead of variables (needs --world)");
+  cmd->add_option("--world", flags->world, "World file for --show-secrets");
+  cmd->callback([flags, &exit_code] { exit_code = RunReplay(*flags); });
+}
+
+}  // namespace regauth::harness::cli

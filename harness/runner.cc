@@ -1,0 +1,516 @@
+#include "harness/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "harness/baseline.h"
+#include "harness/case_loader.h"
+#include "harness/data_file.h"
+#include "harness/executor.h"
+#include "harness/matrix.h"
+#include "harness/oci_image.h"
+#include "harness/profile.h"
+#include "harness/redact.h"
+#include "harness/results_json.h"
+#include "harness/selection.h"
+#include "harness/steps.h"
+#include "protocol/keys.h"
+#include "protocol/world.h"
+#include "reports/output.h"
+
+#ifndef REGAUTH_SOURCE_DIR
+#define REGAUTH_SOURCE_DIR "."
+#endif
+
+namespace regauth::harness {
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Timestamp(int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Usage prints a configuration error and returns exit code 2.
+int Usage(const RunIo& io, const std::string& message) {
+  io.err << "regauth run: " << message << "\n";
+  return kExitUsage;
+}
+
+// FirstFailure summarises why a case is unexpected, for its one-line report.
+std::string FirstFailure(const CaseResult& r) {
+  if (r.stale_baseline) {
+    return "stale baseline entry: expected " + std::string(VerdictText(r.expected_verdict)) +
+           ", the case passed";
+  }
+  if (r.error) return *r.error;
+  if (r.skip_reason) return *r.skip_reason;
+  for (const auto& c : r.checks) {
+    if (c.passed) continue;
+    std::string s = c.id + ": expected " + c.expected + ", observed " + c.observed;
+    if (!c.message.empty()) s += " (" + c.message + ")";
+    return s.size() > 300 ? s.substr(0, 300) + "…" : s;
+  }
+  return "expected " + std::string(VerdictText(r.expected_verdict));
+}
+
+// Progress draws the bar and prints unexpected results as they arrive.
+class Progress {
+ public:
+  Progress(const RunIo& io, bool bar) : io_(io), bar_(bar) {}
+
+  void OnResult(const ExecutedCase& e, std::size_t done, std::size_t total) {
+    const CaseResult& r = e.result;
+    if (r.verdict == Verdict::kFail) ++failed_;
+    if (r.verdict == Verdict::kError) ++errors_;
+    if (r.unexpected) {
+      ++unexpected_;
+      ClearBar();
+      io_.err << "UNEXPECTED " << VerdictText(r.verdict) << " " << r.c->id << ": "
+              << FirstFailure(r) << "\n";
+    }
+    const auto now = Clock::now();
+    if (bar_ &&
+        (done == total || now - last_draw_ > std::chrono::milliseconds(100) || r.unexpected)) {
+      Draw(done, total);
+      last_draw_ = now;
+    }
+  }
+
+  void Finish() {
+    if (bar_ && drawn_) io_.err << "\n";
+    io_.err.flush();
+  }
+
+ private:
+  void ClearBar() {
+    if (bar_ && drawn_) io_.err << "\r\033[K";
+  }
+  void Draw(std::size_t done, std::size_t total) {
+    constexpr int kWidth = 30;
+    const int filled = total == 0 ? kWidth : static_cast<int>(done * kWidth / total);
+    io_.err << "\r\033[K[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] "
+            << done << "/" << total << "  FAIL " << failed_ << "  ERROR " << errors_
+            << "  unexpected " << unexpected_;
+    io_.err.flush();
+    drawn_ = true;
+  }
+
+  const RunIo& io_;
+  bool bar_;
+  bool drawn_ = false;
+  std::size_t failed_ = 0, errors_ = 0, unexpected_ = 0;
+  Clock::time_point last_draw_{};
+};
+
+// Loaded is everything read from the cases directory and the world.
+struct Loaded {
+  protocol::World world;
+  std::vector<Profile> profiles;
+  std::vector<Case> cases;
+  std::optional<Baseline> baseline;
+};
+
+std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cases_dir,
+                                     const std::string& world_path, Loaded* out) {
+  auto text = ReadTextFile(world_path, 4 * 1024 * 1024);
+  if (!text) return DescribeLoadError(text.error());
+  protocol::WorldContext wctx;
+  wctx.now_unix = UnixMillis() / 1000;
+  wctx.env = [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+  auto world = protocol::ParseWorld(*text, wctx);
+  if (!world) return world_path + ": " + protocol::DescribeWorldError(world.error());
+  out->world = std::move(*world);
+
+  auto profiles = LoadProfileDir(cases_dir + "/profiles");
+  if (!profiles) return DescribeLoadError(profiles.error());
+  out->profiles = std::move(*profiles);
+
+  std::error_code ec;
+  if (fs::is_directory(cases_dir + "/matrix", ec)) {
+    auto matrices = LoadMatrixDir(cases_dir + "/matrix");
+    if (!matrices) return DescribeLoadError(matrices.error());
+    for (const auto& m : *matrices) {
+      auto expanded = ExpandMatrix(m, out->world);
+      if (!expanded) return DescribeLoadError(expanded.error());
+      for (auto& c : *expanded) out->cases.push_back(std::move(c));
+    }
+  }
+  if (fs::is_directory(cases_dir + "/cases", ec)) {
+    auto hand = LoadCaseDir(cases_dir + "/cases");
+    if (!hand) return DescribeLoadError(hand.error());
+    for (auto& c : *hand) out->cases.push_back(std::move(c));
+  }
+  if (auto dup = CheckUniqueIds(out->cases)) {
+    return "the matrices and case files together define a case id twice: " + dup->message;
+  }
+  if (!o.baseline_path.empty()) {
+    auto baseline = LoadBaselineFile(o.baseline_path);
+    if (!baseline) return DescribeLoadError(baseline.error());
+    if (auto err = CheckBaseline(*baseline, out->cases)) return DescribeLoadError(*err);
+    out->baseline = std::move(*baseline);
+  }
+  return std::nullopt;
+}
+
+// OutputDirectory creates the run's directory.
+protocol::Expected<std::string, std::string> OutputDirectory(const RunOptions& o,
+                                                             int64_t started_ms) {
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec) return protocol::Unexpected<std::string>("--out " + o.out_dir + ": " + ec.message());
+    return o.out_dir;
+  }
+  const std::string base = "reports/out";
+  std::string stamp = Timestamp(started_ms);
+  for (int n = 1; n < 100; ++n) {
+    auto dir = reports::PrepareRunDirectory(base, stamp);
+    if (dir) return dir->string();
+    if (dir.error().code != reports::ReportError::kRunExists) {
+      return protocol::Unexpected<std::string>(dir.error().Describe());
+    }
+    stamp = Timestamp(started_ms) + "-" + std::to_string(n + 1);
+  }
+  return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
+}
+
+std::string Pad(std::string_view s, std::size_t width, bool right = false) {
+  std::string text(s);
+  if (text.size() >= width) return text;
+  const std::string fill(width - text.size(), ' ');
+  return right ? fill + text : text + fill;
+}
+
+}  // namespace
+
+std::string_view ExitCodeMeaning(int code) {
+  switch (code) {
+    case kExitOk:
+      return "every case as expected";
+    case kExitUnexpected:
+      return "unexpected results (FAIL/ERROR without a baseline entry, or stale baseline "
+             "entries)";
+    case kExitUsage:
+      return "usage or configuration error";
+    case kExitTarget:
+      return "target unreachable, sanity probe failed, or IP ban detected";
+  }
+  return "unknown";
+}
+
+int ExitCodeFor(const std::vector<ExecutedCase>& cases) {
+  for (const auto& e : cases) {
+    if (e.result.unexpected || e.result.stale_baseline) return kExitUnexpected;
+  }
+  return kExitOk;
+}
+
+std::string DefaultCasesDir() {
+  std::error_code ec;
+  if (fs::is_directory("cases/profiles", ec)) return "cases";
+  return std::string(REGAUTH_SOURCE_DIR) + "/cases";
+}
+
+std::string SummaryTable(const Json& results, const std::string& report_dir) {
+  static const std::vector<std::string> kCols = {"PASS",          "FAIL", "NON-STRICT",
+                                                 "INFORMATIONAL", "SKIP", "ERROR"};
+  const Json& s = results.value("summary", Json::object());
+  std::ostringstream out;
+  const Json& target = results.value("target", Json::object());
+  const Json& run = results.value("run", Json::object());
+  const int total = s.value("total", 0);
+  const int skipped = s.value("by_verdict", Json::object()).value("SKIP", 0);
+  out << "regauth run: " << total << " cases (" << (total - skipped) << " executed, " << skipped
+      << " skipped) in " << std::fixed << std::setprecision(1)
+      << run.value("duration_ms", 0) / 1000.0 << " s against " << target.value("kind", "") << " "
+      << target.value("registry_url", "") << " (profile " << results.value("profile", "") << ")\n";
+  auto table = [&](const char* title, const Json& counts, const Json& executed) {
+    std::size_t width = std::string_view(title).size();
+    for (const auto& [name, _] : counts.items()) width = std::max(width, name.size());
+    out << "\n" << Pad(title, width + 2) << Pad("executed", 9, true);
+    for (const auto& c : kCols) out << "  " << c;
+    out << "\n";
+    for (const auto& [name, row] : counts.items()) {
+      out << Pad(name, width + 2) << Pad(std::to_string(executed.value(name, 0)), 9, true);
+      for (const auto& c : kCols)
+        out << "  " << Pad(std::to_string(row.value(c, 0)), c.size(), true);
+      out << "\n";
+    }
+  };
+  table("layer", s.value("by_layer", Json::object()), s.value("executed_by_layer", Json::object()));
+  table("family", s.value("by_family", Json::object()),
+        s.value("executed_by_family", Json::object()));
+  out << "\nunexpected: " << s.value("unexpected", 0)
+      << "   stale baseline entries: " << s.value("stale_baseline", 0) << "\n";
+  if (run.contains("error")) out << "stopped early: " << run["error"].get<std::string>() << "\n";
+  if (!report_dir.empty()) {
+    out << "reports: " << report_dir << "/ (results.json, junit.xml, report.html)\n";
+  }
+  const int code = s.value("exit_code", 0);
+  out << "exit code " << code << ": " << ExitCodeMeaning(code) << "\n";
+  return out.str();
+}
+
+int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo& io) {
+  const int64_t started_ms = UnixMillis();
+
+  // ---- flags ----
+  TargetKind kind = TargetKind::kReference;
+  if (!o.registry_url.empty()) {
+    if (!o.target.empty()) {
+      return Usage(io,
+                   "--registry URL selects a black-box target; do not combine it with --target");
+    }
+    if (!o.misbehaviours.empty()) {
+      return Usage(io, "--misbehave applies to the reference and distribution targets only");
+    }
+    kind = TargetKind::kBlackBox;
+  } else if (o.target == "distribution") {
+    kind = TargetKind::kDistribution;
+  } else if (!o.target.empty() && o.target != "reference") {
+    return Usage(io, "--target must be reference or distribution (or use --registry URL), got '" +
+                         o.target + "'");
+  }
+  if (o.jobs < 0) return Usage(io, "--jobs must be at least 1");
+  if (o.rate < 0) return Usage(io, "--rate must be >= 0 (0 = unlimited)");
+  if (o.timeout_ms <= 0) return Usage(io, "--timeout must be a positive number of milliseconds");
+  Selection sel;
+  sel.filter = o.filter;
+  sel.exclude = o.exclude;
+  sel.tags = o.tags;
+  sel.exclude_tags = o.exclude_tags;
+  sel.profile = o.profile;
+  if (!o.shard.empty()) {
+    auto shard = ParseShard(o.shard);
+    if (!shard) {
+      return Usage(io, "--shard '" + o.shard + "': expected i/n with 1 <= i <= n (" +
+                           std::string(CodeName(shard.error().code)) + ")");
+    }
+    sel.shard = *shard;
+  }
+
+  // ---- the suite ----
+  const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
+  const std::string world_path =
+      o.world_path.empty() ? cases_dir + "/worlds/gitlab-default.json" : o.world_path;
+  auto loaded = std::make_unique<Loaded>();
+  if (auto err = LoadSuite(o, cases_dir, world_path, loaded.get())) return Usage(io, *err);
+  const Profile* profile = FindProfile(loaded->profiles, o.profile);
+  if (profile == nullptr) {
+    std::string names;
+    for (const auto& p : loaded->profiles) names += (names.empty() ? "" : ", ") + p.name;
+    return Usage(io, "--profile '" + o.profile + "' is not in " + cases_dir +
+                         "/profiles (available: " + names + ")");
+  }
+  const std::vector<const Case*> selected = SelectCases(loaded->cases, sel);
+  if (selected.empty()) {
+    return Usage(io, "the selection is empty: no case of the " +
+                         std::to_string(loaded->cases.size()) +
+                         " loaded matches --filter/--exclude/--tag/--exclude-tag/--shard and "
+                         "profile '" +
+                         o.profile + "'");
+  }
+  if (o.list) {
+    io.out << ListingText(selected);
+    return kExitOk;
+  }
+
+  // ---- keys ----
+  std::optional<protocol::Key> user_private, user_public;
+  if (!o.signing_key_path.empty()) {
+    auto pem = ReadTextFile(o.signing_key_path, protocol::kMaxPemBytes);
+    if (!pem) return Usage(io, "--signing-key: " + DescribeLoadError(pem.error()));
+    if (auto k = protocol::LoadPrivateKeyPem(*pem)) {
+      user_private = *k;
+      user_public = *k;
+    } else if (auto pub = protocol::LoadPublicKeyPem(*pem)) {
+      user_public = *pub;
+    } else {
+      return Usage(io, "--signing-key " + o.signing_key_path +
+                           ": neither a private key nor a public key/certificate PEM (" +
+                           std::string(CodeName(k.error().code)) + ")");
+    }
+  }
+
+  Redactor redactor;
+  RegisterWorldSecrets(loaded->world, redactor);
+  if (redactor.ignored_short_secrets() > 0) {
+    io.err << "regauth run: warning: " << redactor.ignored_short_secrets()
+           << " world secret(s) are shorter than " << kMinSecretLength
+           << " bytes and cannot be redacted from free text\n";
+  }
+
+  // ---- output directory and target ----
+  auto out_dir = OutputDirectory(o, started_ms);
+  if (!out_dir) return Usage(io, "cannot create the output directory: " + out_dir.error());
+  if (o.insecure) {
+    io.err << "regauth run: WARNING: --insecure: TLS certificates are NOT verified; the "
+              "credentials of the world may be sent to an impostor\n";
+  }
+  std::unique_ptr<RateLimiter> limiter;
+  if (o.rate > 0) limiter = std::make_unique<RateLimiter>(o.rate);
+  ClientOptions client;
+  client.timeout = std::chrono::milliseconds(o.timeout_ms);
+  client.ca_file = o.ca_file;
+  client.verify_tls = !o.insecure;
+  client.rate_limiter = limiter.get();
+  client.user_agent = "regauth/" + std::string(SuiteVersion());
+
+  RunRecord record;
+  record.started_at_ms = started_ms;
+  for (const auto& a : o.argv) record.argv.push_back(redactor.Redact(a));
+  record.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  record.selection = {{"filter", o.filter.empty() ? std::vector<std::string>{"*"} : o.filter},
+                      {"exclude", o.exclude},
+                      {"tags", o.tags},
+                      {"exclude_tags", o.exclude_tags},
+                      {"shard", o.shard.empty() ? "1/1" : o.shard},
+                      {"listed", selected.size()}};
+  record.target_kind = std::string(TargetKindName(kind));
+  record.profile = o.profile;
+  record.config = {{"world", world_path},
+                   {"cases", cases_dir},
+                   {"strict", o.strict},
+                   {"rate", o.rate},
+                   {"timeout_ms", o.timeout_ms},
+                   {"baseline", o.baseline_path.empty() ? Json(nullptr) : Json(o.baseline_path)},
+                   {"signing_key", user_public ? Json("«provided»") : Json(nullptr)},
+                   {"misbehaviours", o.misbehaviours},
+                   {"bad_credentials_last", o.bad_credentials_last},
+                   {"insecure", o.insecure},
+                   {"ca_file", o.ca_file.empty() ? Json(nullptr) : Json(o.ca_file)}};
+
+  TargetOptions topts;
+  topts.kind = kind;
+  topts.registry_url = o.registry_url;
+  topts.world_path = world_path;
+  topts.profile = o.profile;
+  topts.misbehaviours = o.misbehaviours;
+  topts.issuer = loaded->world.instance().issuer;
+  topts.output_dir = *out_dir;
+  topts.docker_registry = o.docker_registry;
+  topts.client = client;
+  topts.client.rate_limiter = nullptr;
+  auto write_reports = [&](const Json& doc) {
+    if (auto s = reports::WriteRunReports(doc, *out_dir); !s) {
+      io.err << "regauth run: writing the reports failed: " << s.error().Describe() << "\n";
+      return false;
+    }
+    return true;
+  };
+  auto target = StartTarget(topts, launcher);
+  if (!target) {
+    io.err << "regauth run: " << target.error().message << "\n";
+    record.finished_at_ms = UnixMillis();
+    record.exit_code = kExitTarget;
+    record.error = target.error().message;
+    write_reports(BuildResults(record, {}));
+    return kExitTarget;
+  }
+  for (const auto& f : (*target)->findings()) io.err << "regauth run: finding: " << f << "\n";
+
+  // ---- run ----
+  RunContext ctx;
+  ctx.target = &(*target)->info();
+  ctx.world = &loaded->world;
+  ctx.redactor = &redactor;
+  ctx.guard = (*target)->guard();
+  ctx.client_options = client;
+  if (!(*target)->signing_key_pem().empty()) {
+    auto k = protocol::LoadPrivateKeyPem((*target)->signing_key_pem());
+    if (!k) {
+      io.err << "regauth run: the reference server's signing key does not load ("
+             << CodeName(k.error().code) << ")\n";
+      return kExitTarget;
+    }
+    ctx.signing_key = *k;
+    ctx.verify_key = *k;
+    if (user_public) {
+      io.err << "regauth run: note: --signing-key is ignored; the " << TargetKindName(kind)
+             << " target's own key is used\n";
+    }
+  } else {
+    ctx.signing_key = user_private;
+    ctx.verify_key = user_public;
+  }
+  AttackerKeys attacker;
+  ctx.attacker_keys = &attacker;
+  const OciImage image = BuildTinyImage("regauth");
+  ctx.image = &image;
+  const char* ci = std::getenv("CI");
+  ctx.tools.ci = ci != nullptr && std::string_view(ci) == "true";
+  ctx.tools.docker = FindExecutable("docker");
+  ctx.tools.skopeo = FindExecutable("skopeo");
+  auto layout_dir = ScratchDir::Create("regauth-oci-");
+  if (layout_dir) {
+    const std::string layout = (*layout_dir)->path() + "/layout";
+    if (WriteOciLayout(image, layout, "latest")) ctx.tools.oci_layout = layout;
+  }
+
+  Progress progress(io, io.progress_tty && o.progress);
+  ExecutorOptions eo;
+  eo.jobs = record.jobs;
+  eo.strict = o.strict;
+  eo.bad_credentials_last = o.bad_credentials_last;
+  eo.profile = profile;
+  eo.baseline = loaded->baseline ? &*loaded->baseline : nullptr;
+  eo.on_result = [&](const ExecutedCase& e, std::size_t done, std::size_t total) {
+    progress.OnResult(e, done, total);
+  };
+  eo.render = [](const ExecutedCase& e) { return CaseJson(e); };
+  ExecutionOutcome outcome = ExecuteCases(selected, ctx, eo);
+  progress.Finish();
+
+  int exit_code = ExitCodeFor(outcome.cases);
+  if (outcome.aborted) {
+    exit_code = kExitTarget;
+    record.error = outcome.abort_reason;
+    record.not_run = outcome.not_run;
+    io.err << "regauth run: " << outcome.abort_reason << " (" << outcome.not_run
+           << " selected cases did not run)\n";
+  }
+  record.fingerprint = (*target)->fingerprint();
+  for (const auto& e : outcome.cases) {
+    if (!e.kid.empty()) {
+      record.fingerprint["kid"] = e.kid;
+      break;
+    }
+  }
+  record.target = &(*target)->info();
+  record.exit_code = exit_code;
+  record.finished_at_ms = UnixMillis();
+  Json doc = BuildResults(record, std::move(outcome.cases));
+  const bool written = write_reports(doc);
+  io.out << SummaryTable(doc, *out_dir);
+  io.out.flush();
+  if (!written && exit_code == kExitOk) return kExitUsage;
+  return exit_code;
+}
+
+}  // namespace regauth::harness
