@@ -46,19 +46,7 @@ constexpr std::string_view kClientTag = "client";
 // reference target, each with what is missing. A misbehaviour listed here must have no catching
 // case (the test fails once one appears, so the entry is removed with the case that needs it).
 const std::map<std::string_view, std::string_view>& NotYetCatchable() {
-  static const std::map<std::string_view, std::string_view> kPending = {
-      {"trust-embedded-jwk",
-       "forge_token cannot put the attacker key's public JWK (with the trusted kid as its "
-       "\"kid\" member) into the header: needs a ${attacker_jwk} substitution in forge_token"},
-      {"upload-session-any-repo",
-       "a registry_request cannot use repository B's upload UUID and _state under repository "
-       "A's path: needs ${upload_uuid:<name>} / ${upload_state:<name>} (or the Location's path "
-       "and query apart) from a saved Location"},
-      {"delete-ignores-disabled",
-       "the reference target always runs its registry with storage.delete.enabled: true, and the "
-       "planted bug only acts with delete disabled: needs a way to start the reference registry "
-       "with delete disabled (a launcher option, or the misbehaviour implying it)"},
-  };
+  static const std::map<std::string_view, std::string_view> kPending = {};
   return kPending;
 }
 

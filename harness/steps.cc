@@ -100,6 +100,31 @@ std::optional<int64_t> NowOffset(std::string_view name) {
   return name[3] == '-' ? -n : n;
 }
 
+// AttackerJwk is the attacker's RSA public JWK (the key forge_token signs with for
+// sign_with attacker_key and an RS* header) carrying the TRUSTED key's libtrust kid as its "kid"
+// member: the header of CVE-2025-24976, where a verifier looked the kid member up and then
+// verified with the embedded key material. nullopt when the run lacks the trusted key.
+std::optional<nlohmann::json> AttackerJwk(const RunContext& ctx, std::string* why) {
+  if (!ctx.verify_key) {
+    *why = "${attacker_jwk} needs the target's signing key (its kid is the trusted one)";
+    return std::nullopt;
+  }
+  protocol::Key key = ctx.attacker_keys != nullptr ? ctx.attacker_keys->Get(protocol::KeyType::kRsa)
+                                                   : protocol::Key();
+  if (!key.valid()) {
+    *why = "${attacker_jwk}: generating the attacker key failed";
+    return std::nullopt;
+  }
+  return protocol::PublicJwk(key, protocol::LibtrustKeyId(*ctx.verify_key));
+}
+
+// SplitLocation splits a saved Location into its path part and its query (without '?').
+std::pair<std::string_view, std::string_view> SplitLocation(std::string_view location) {
+  const std::size_t q = location.find('?');
+  if (q == std::string_view::npos) return {location, {}};
+  return {location.substr(0, q), location.substr(q + 1)};
+}
+
 // Sender sends one request for a step and records it, redacted, into the step's output.
 class Sender {
  public:
@@ -192,6 +217,12 @@ class Subst {
       if (s.size() > 3 && s.starts_with("${") && s.back() == '}' && s.find('}') == s.size() - 1) {
         if (auto offset = NowOffset(std::string_view(s).substr(2, s.size() - 3))) {
           return Json(ctx_.Now() + *offset);
+        }
+        if (s == "${attacker_jwk}") {
+          std::string why;
+          if (auto jwk = AttackerJwk(ctx_, &why)) return Json(std::move(*jwk));
+          result_.error = why;
+          return std::nullopt;
         }
       }
       auto text = (*this)(s);
@@ -895,6 +926,11 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
     } else if (name == "signing_kid") {
       if (!ctx.verify_key) return fail(false, "${signing_kid} needs the target's signing key");
       out += protocol::LibtrustKeyId(*ctx.verify_key);
+    } else if (name == "attacker_jwk") {
+      std::string why;
+      auto jwk = AttackerJwk(ctx, &why);
+      if (!jwk) return fail(false, why);
+      out += jwk->dump();
     } else if (name == "oci_layout") {
       if (ctx.tools.oci_layout.empty()) return fail(false, "${oci_layout}: no image was written");
       out += ctx.tools.oci_layout;
@@ -935,6 +971,25 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
         return fail(true, "${location:" + std::string(*location_ref) + "}: no Location was saved");
       }
       out += it->second;
+    } else if (auto uuid_ref = prefixed("upload_uuid:")) {
+      auto it = state.locations.find(std::string(*uuid_ref));
+      if (it == state.locations.end()) {
+        return fail(true, "${upload_uuid:" + std::string(*uuid_ref) + "}: no Location was saved");
+      }
+      const std::string_view path = SplitLocation(it->second).first;
+      const std::size_t slash = path.rfind('/');
+      if (slash == std::string_view::npos || slash + 1 == path.size()) {
+        return fail(true, "${upload_uuid:" + std::string(*uuid_ref) +
+                              "}: the saved Location has no last path segment");
+      }
+      out += path.substr(slash + 1);
+    } else if (auto query_ref = prefixed("location_query:")) {
+      auto it = state.locations.find(std::string(*query_ref));
+      if (it == state.locations.end()) {
+        return fail(true,
+                    "${location_query:" + std::string(*query_ref) + "}: no Location was saved");
+      }
+      out += SplitLocation(it->second).second;
     } else if (auto digest_ref = prefixed("digest:")) {
       const OciBlob* b = ctx.image != nullptr ? ctx.image->Blob(*digest_ref) : nullptr;
       if (b == nullptr)

@@ -27,9 +27,14 @@
 //                                                                 (blobs layer, config, manifest)
 //   ${location:<name>}                                          — Location saved by a
 //                                                                 registry_request (absolute URL)
+//   ${upload_uuid:<name>} ${location_query:<name>}              — that Location's last path
+//                                                                 segment / query without '?'
+//   ${attacker_jwk}                                             — the attacker's RSA public JWK
+//                                                                 with the trusted kid member
 //   ${oci_layout}                                               — the image as an OCI layout dir
 // In forge_token's header/claims objects a string that is exactly one ${now…} reference becomes
-// a JSON number ("iat": "${now}" → "iat": 1764000000). An unknown reference or a credential the
+// a JSON number ("iat": "${now}" → "iat": 1764000000), and exactly "${attacker_jwk}" a JSON
+// object. An unknown reference or a credential the
 // world lacks is an ERROR of the case (a case bug); a token or location that an earlier step
 // did not obtain stops the case there (the target failed a prerequisite; the judge sees the
 // steps that ran).

@@ -86,6 +86,7 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
   state.tokens["t"] = "tok";
   state.refresh_tokens["t"] = "ref";
   state.locations["up"] = "http://127.0.0.1:5000/v2/x/blobs/uploads/1";
+  state.locations["session"] = "http://127.0.0.1:5000/v2/x/blobs/uploads/u-9?_state=abc%3D&x=1";
   struct Row {
     const char* label;
     const char* in;
@@ -104,6 +105,10 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
       {"token", "Bearer ${token:t}", "Bearer tok"},
       {"refresh", "${refresh_token:t}", "ref"},
       {"location", "${location:up}", "http://127.0.0.1:5000/v2/x/blobs/uploads/1"},
+      {"upload uuid", "/v2/y/blobs/uploads/${upload_uuid:session}", "/v2/y/blobs/uploads/u-9"},
+      {"upload uuid, no query", "${upload_uuid:up}", "1"},
+      {"location query", "?${location_query:session}", "?_state=abc%3D&x=1"},
+      {"location query, none", "[${location_query:up}]", "[]"},
       {"digest", "${digest:layer}", run.image.Blob("layer")->digest},
       {"size", "${size:config}", std::to_string(run.image.Blob("config")->content.size())},
       {"kid", "${signing_kid}", protocol::LibtrustKeyId(TestKey())},
@@ -132,6 +137,8 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
       {"token not saved", "${token:other}", true},
       {"refresh not saved", "${refresh_token:other}", true},
       {"location not saved", "${location:other}", true},
+      {"uuid: location not saved", "${upload_uuid:other}", true},
+      {"query: location not saved", "${location_query:other}", true},
   };
   for (const Bad& row : bad) {
     SCOPED_TRACE(row.label);
