@@ -113,6 +113,7 @@ void RunCase(const Case& c, const RunContext& ctx, const Profile& profile, bool 
   jc.now = now;
   jc.strict = strict;
   jc.signing_key = ctx.verify_key;
+  jc.signing_kid_libtrust = ctx.verify_kid;
   r.checks = Judge(c, profile, jc, outputs);
   if (stop) {
     r.checks.insert(r.checks.begin(), CheckResult{"steps.prerequisite", Severity::kMust, false,

@@ -267,21 +267,59 @@ std::vector<std::string_view> ClientResponse::Headers(std::string_view name) con
 
 // ---- HttpClient ----
 
-HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)) {
-  InitHttpClientLibrary();
-  curl_ = curl_easy_init();
+namespace {
+
+// HandlePool keeps a thread's released easy handles (and so their kept-alive connections) for
+// the next HttpClient the thread creates: a runner worker goes through thousands of cases, each
+// with its own client, and a fresh handle per case would open a fresh TCP connection per case.
+// What a case sends does not depend on it: every option is set again on a reset handle before
+// each request (Send), only the connection cache survives.
+class HandlePool {
+ public:
+  static constexpr std::size_t kMaxIdle = 4;
+  ~HandlePool() {
+    for (CURL* h : idle_) curl_easy_cleanup(h);
+  }
+  CURL* Acquire() {
+    if (idle_.empty()) return curl_easy_init();
+    CURL* h = idle_.back();
+    idle_.pop_back();
+    return h;
+  }
+  void Release(CURL* h) {
+    if (h == nullptr) return;
+    if (idle_.size() >= kMaxIdle) {
+      curl_easy_cleanup(h);
+      return;
+    }
+    curl_easy_reset(h);
+    idle_.push_back(h);
+  }
+
+ private:
+  std::vector<CURL*> idle_;
+};
+
+HandlePool& ThreadHandlePool() {
+  thread_local HandlePool pool;
+  return pool;
 }
 
-HttpClient::~HttpClient() {
-  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}  // namespace
+
+HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)) {
+  InitHttpClientLibrary();
+  curl_ = ThreadHandlePool().Acquire();
 }
+
+HttpClient::~HttpClient() { ThreadHandlePool().Release(static_cast<CURL*>(curl_)); }
 
 HttpClient::HttpClient(HttpClient&& other) noexcept
     : options_(std::move(other.options_)), curl_(std::exchange(other.curl_, nullptr)) {}
 
 HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
   if (this != &other) {
-    if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+    ThreadHandlePool().Release(static_cast<CURL*>(curl_));
     options_ = std::move(other.options_);
     curl_ = std::exchange(other.curl_, nullptr);
   }

@@ -140,7 +140,9 @@ struct ClientOptions {
 };
 
 // HttpClient owns one libcurl easy handle, reused across Send calls so a kept-alive connection is
-// reused too (as real clients do). Not thread-safe: one client per case, used by one thread.
+// reused too (as real clients do). Not thread-safe: one client per case, used by one thread. A
+// destroyed client's handle goes back to a small per-thread pool, so the next client of that
+// thread may reuse its idle connections (every option is set anew for each request).
 class HttpClient {
  public:
   explicit HttpClient(ClientOptions options = {});

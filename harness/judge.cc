@@ -655,9 +655,13 @@ void JudgeJwt(Checks& checks, const TokenExpectation& te, const Profile& profile
     if (ctx.signing_key && h.kid) {
       std::string expected_kid;
       if (profile.kid_format == "jwk_thumbprint") {
-        expected_kid = p::KeyIdOf(*ctx.signing_key, p::KeyIdFormat::kJwkThumbprint);
+        expected_kid = !ctx.signing_kid_thumbprint.empty()
+                           ? ctx.signing_kid_thumbprint
+                           : p::KeyIdOf(*ctx.signing_key, p::KeyIdFormat::kJwkThumbprint);
       } else if (profile.kid_format == "libtrust") {
-        expected_kid = p::KeyIdOf(*ctx.signing_key, p::KeyIdFormat::kLibtrust);
+        expected_kid = !ctx.signing_kid_libtrust.empty()
+                           ? ctx.signing_kid_libtrust
+                           : p::KeyIdOf(*ctx.signing_key, p::KeyIdFormat::kLibtrust);
       }
       if (!expected_kid.empty()) {
         checks.Add("jwt.header.kid_matches_key", Severity::kMust, *h.kid == expected_kid,

@@ -50,6 +50,10 @@ struct JudgeContext {
   // The public key the target signs tokens with (the reference target's key, or
   // --signing-key); absent in black-box runs, where jwt.signature is recorded "not verified".
   std::optional<protocol::Key> signing_key;
+  // signing_kid_libtrust / signing_kid_thumbprint: signing_key's key ids when the caller has
+  // them already (computed once per run); "" means the judge computes them.
+  std::string signing_kid_libtrust;
+  std::string signing_kid_thumbprint;
   int64_t clock_skew_seconds = 60;  // tolerated difference between our clock and the target's
 };
 

@@ -57,6 +57,14 @@ std::uint32_t Prefix4(const char* p) {
   return v;
 }
 
+// The prefix filter has 2^20 bits (128 KiB): with the ~10^4 patterns of a whole matrix run
+// (one per issued token) about 1 % of the bits are set, so a miss is almost always decided by it.
+constexpr std::uint32_t kPrefixFilterBits = 1u << 20;
+
+std::uint32_t PrefixFilterBit(std::uint32_t prefix) {
+  return (prefix * 2654435761u) >> (32 - 20);  // Fibonacci hashing onto 20 bits
+}
+
 std::string PercentEncode(std::string_view s, bool plus_for_space, bool lower_hex) {
   const char* hex = lower_hex ? "0123456789abcdef" : "0123456789ABCDEF";
   std::string out;
@@ -298,7 +306,11 @@ void FormSpans(std::string_view form, std::size_t base, std::vector<Span>& out) 
 
 void Redactor::AddPatternLocked(std::string text, bool signature) {
   if (text.size() < kMinSecretLength || known_.count(text) > 0) return;
-  by_prefix_[Prefix4(text.data())].push_back(patterns_.size());
+  const std::uint32_t prefix = Prefix4(text.data());
+  if (prefix_filter_.empty()) prefix_filter_.assign(kPrefixFilterBits / 64, 0);
+  const std::uint32_t bit = PrefixFilterBit(prefix);
+  prefix_filter_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  by_prefix_[prefix].push_back(patterns_.size());
   known_.insert(text);
   patterns_.push_back(Pattern{std::move(text), signature});
 }
@@ -357,8 +369,12 @@ void Redactor::FindSecrets(std::string_view text, std::vector<Span>& out) const 
   if (options_.mask_unknown_jwt_signatures) FindJwtShapes(text, out);
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (by_prefix_.empty() || text.size() < kMinSecretLength) return;
+  const std::uint64_t* filter = prefix_filter_.data();
   for (std::size_t i = 0; i + kMinSecretLength <= text.size(); ++i) {
-    const auto it = by_prefix_.find(Prefix4(text.data() + i));
+    const std::uint32_t prefix = Prefix4(text.data() + i);
+    const std::uint32_t bit = PrefixFilterBit(prefix);
+    if ((filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
+    const auto it = by_prefix_.find(prefix);
     if (it == by_prefix_.end()) continue;
     for (const std::size_t idx : it->second) {
       const Pattern& p = patterns_[idx];

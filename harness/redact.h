@@ -143,6 +143,9 @@ class Redactor {
   std::vector<Pattern> patterns_;
   std::unordered_set<std::string> known_;
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_prefix_;  // first 4 bytes
+  // prefix_filter_: one bit per hashed 4-byte prefix of any pattern (kPrefixFilterBits), tested
+  // before by_prefix_ so that most text positions cost a shift and a load, not a hash lookup.
+  std::vector<std::uint64_t> prefix_filter_;
   std::size_t ignored_short_ = 0;
 };
 

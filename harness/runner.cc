@@ -385,7 +385,9 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   RunRecord record;
   record.started_at_ms = started_ms;
   for (const auto& a : o.argv) record.argv.push_back(redactor.Redact(a));
-  record.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Default: one job more than cores. A case mostly waits for the target (the reference target
+  // signs two RSA signatures per token on the same cores), so one extra job keeps them busy.
+  record.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::thread::hardware_concurrency()) + 1;
   record.selection = {{"filter", o.filter.empty() ? std::vector<std::string>{"*"} : o.filter},
                       {"exclude", o.exclude},
                       {"tags", o.tags},
@@ -459,6 +461,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     ctx.signing_key = user_private;
     ctx.verify_key = user_public;
   }
+  if (ctx.verify_key) ctx.verify_kid = protocol::LibtrustKeyId(*ctx.verify_key);
   AttackerKeys attacker;
   ctx.attacker_keys = &attacker;
   const OciImage image = BuildTinyImage("regauth");
@@ -509,6 +512,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   const bool written = write_reports(doc);
   io.out << SummaryTable(doc, *out_dir);
   io.out.flush();
+  if (o.leave_results_to_exit) {
+    // Deliberately never freed (RunOptions::leave_results_to_exit): the process exits next.
+    static_cast<void>(new Json(std::move(doc)));
+    static_cast<void>(new ExecutionOutcome(std::move(outcome)));
+  }
   if (!written && exit_code == kExitOk) return kExitUsage;
   return exit_code;
 }

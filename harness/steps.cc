@@ -115,7 +115,7 @@ std::optional<nlohmann::json> AttackerJwk(const RunContext& ctx, std::string* wh
     *why = "${attacker_jwk}: generating the attacker key failed";
     return std::nullopt;
   }
-  return protocol::PublicJwk(key, protocol::LibtrustKeyId(*ctx.verify_key));
+  return protocol::PublicJwk(key, ctx.VerifyKid());
 }
 
 // SplitLocation splits a saved Location into its path part and its query (without '?').
@@ -559,7 +559,7 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
               : std::string(sign_with == "hmac_with_public_pem" ? "HS256"
                             : sign_with == "none"               ? "none"
                                                                 : "RS256");
-      if (ctx.verify_key) header["kid"] = protocol::LibtrustKeyId(*ctx.verify_key);
+      if (ctx.verify_key) header["kid"] = ctx.VerifyKid();
     }
     header_text = header.dump();
   }
@@ -864,6 +864,11 @@ protocol::Key AttackerKeys::Get(protocol::KeyType type) {
   return *key;
 }
 
+std::string RunContext::VerifyKid() const {
+  if (!verify_kid.empty() || !verify_key) return verify_kid;
+  return protocol::LibtrustKeyId(*verify_key);
+}
+
 int64_t RunContext::Now() const {
   if (clock) return clock();
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -925,7 +930,7 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
       out += std::to_string(ctx.Now() + *offset);
     } else if (name == "signing_kid") {
       if (!ctx.verify_key) return fail(false, "${signing_kid} needs the target's signing key");
-      out += protocol::LibtrustKeyId(*ctx.verify_key);
+      out += ctx.VerifyKid();
     } else if (name == "attacker_jwk") {
       std::string why;
       auto jwk = AttackerJwk(ctx, &why);

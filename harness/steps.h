@@ -104,6 +104,9 @@ struct RunContext {
   // (hmac_with_public_pem, ${signing_kid}, and the judge's signature check).
   std::optional<protocol::Key> signing_key;
   std::optional<protocol::Key> verify_key;
+  // verify_kid: verify_key's libtrust key id, computed once per run by the runner (SPKI DER +
+  // SHA-256 per case cost more than the judging); "" means computed on use (unit tests).
+  std::string verify_kid;
   AttackerKeys* attacker_keys = nullptr;
   const OciImage* image = nullptr;
   ToolSettings tools;
@@ -111,6 +114,8 @@ struct RunContext {
   std::function<int64_t()> clock;
 
   int64_t Now() const;
+  // VerifyKid returns verify_kid, or computes it from verify_key ("" without one).
+  std::string VerifyKid() const;
 };
 
 // CaseState is what one case accumulates: its HTTP client (one curl handle, reused across the

@@ -1176,35 +1176,5 @@ TEST_F(TokenServiceTest, ConcurrentRequests) {
   EXPECT_EQ(counter.load(), 200);  // two jtis per token
 }
 
-double TokensPerSecond(TokenService& s, const HttpRequest& req, int n) {
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    if (s.Handle(req).status != 200) return 0;
-  }
-  const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
-  return n / d.count();
-}
-
-// Issuance rate in-process (run with --gtest_also_run_disabled_tests).
-TEST_F(TokenServiceTest, DISABLED_IssuanceRate) {
-  const HttpRequest req = Request("GET", kAuth + "&scope=repository:acme/private-enabled:pull",
-                                  Basic("dana-pat-read-registry"));
-  TokenServiceConfig with = Config();
-  with.log = nullptr;
-  TokenServiceConfig without = Config();
-  without.log = nullptr;
-  without.nested_user_jwt = false;
-  TokenService a(std::move(with));
-  TokenService b(std::move(without));
-  const int n = 3000;
-  TokensPerSecond(a, req, 100);
-  const double nested = TokensPerSecond(a, req, n);
-  const double plain = TokensPerSecond(b, req, n);
-  std::cout << "tokens/s with nested user JWT: " << nested << ", without: " << plain << " (n=" << n
-            << ", one thread)\n";
-  EXPECT_GT(nested, 0);
-  EXPECT_GT(plain, 0);
-}
-
 }  // namespace
 }  // namespace regauth::server

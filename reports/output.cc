@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <string>
 #include <system_error>
 
@@ -119,12 +120,30 @@ ReportResult<std::filesystem::path> PrepareRunDirectory(const std::filesystem::p
 }
 
 ReportStatus WriteRunReports(const nlohmann::json& results, const std::filesystem::path& dir) {
-  const std::string text =
-      results.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (auto s = WriteFileAtomically(dir / "results.json", text); !s) return s;
-  if (auto s = ValidateResults(results); !s) return s;
-  if (auto s = WriteFileAtomically(dir / "junit.xml", RenderJUnit(results)); !s) return s;
-  return WriteFileAtomically(dir / "report.html", RenderHtml(results));
+  // results.json is written whatever validation says (the data is never lost); the renderings
+  // only for a valid document. The three files are independent, so a whole-matrix run (~90 MB
+  // of results) writes them side by side: `results` is only read, which nlohmann::json allows
+  // from several threads.
+  auto results_json = std::async(std::launch::async, [&results, &dir] {
+    const std::string text =
+        results.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return WriteFileAtomically(dir / "results.json", text);
+  });
+  ReportStatus valid = ValidateResults(results);
+  ReportStatus junit;
+  ReportStatus html;
+  if (valid) {
+    auto junit_async = std::async(std::launch::async, [&results, &dir] {
+      return WriteFileAtomically(dir / "junit.xml", RenderJUnit(results));
+    });
+    html = WriteFileAtomically(dir / "report.html", RenderHtml(results));
+    junit = junit_async.get();
+  }
+  // Errors in the order the files were written before: results.json, validation, junit, html.
+  if (ReportStatus written = results_json.get(); !written) return written;
+  if (!valid) return valid;
+  if (!junit) return junit;
+  return html;
 }
 
 }  // namespace regauth::reports

@@ -76,7 +76,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
   cmd->add_option("--out", o->out_dir,
                   "Output directory (default reports/out/<timestamp>, linked as "
                   "reports/out/latest)");
-  cmd->add_option("--jobs", o->jobs, "Cases run in parallel (default: number of cores)");
+  cmd->add_option("--jobs", o->jobs, "Cases run in parallel (default: number of cores + 1)");
   cmd->add_option("--rate", o->rate, "Requests per second across all jobs (default unlimited)");
   cmd->add_option("--timeout", o->timeout_ms,
                   "Per-request timeout in milliseconds (default 10000)");
@@ -87,6 +87,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
     InitHttpClientLibrary();
     o->progress = !*no_progress;
     o->argv = CommandLine();
+    o->leave_results_to_exit = true;  // main returns right after
     exit_code = RunSuite(*o, launcher, RunIo{std::cout, std::cerr, isatty(STDERR_FILENO) != 0});
   });
 }
