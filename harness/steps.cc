@@ -125,6 +125,10 @@ std::pair<std::string_view, std::string_view> SplitLocation(std::string_view loc
   return {location.substr(0, q), location.substr(q + 1)};
 }
 
+// kMaxRepeatBytes bounds what one ${repeat:N:text} produces (4 MiB: above the 1 MiB header
+// limit of Go's net/http, so a case can cross it).
+constexpr std::size_t kMaxRepeatBytes = 4u << 20;
+
 // Sender sends one request for a step and records it, redacted, into the step's output.
 class Sender {
  public:
@@ -976,6 +980,24 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
         return fail(true, "${location:" + std::string(*location_ref) + "}: no Location was saved");
       }
       out += it->second;
+    } else if (auto repeat_ref = prefixed("repeat:")) {
+      // ${repeat:N:text}: text N times (text cannot contain '}'); bounded by kMaxRepeatBytes.
+      const std::size_t colon = repeat_ref->find(':');
+      std::size_t n = 0;
+      bool number = colon != std::string_view::npos && colon > 0 && colon <= 8;
+      for (std::size_t i = 0; number && i < colon; ++i) {
+        const char d = (*repeat_ref)[i];
+        number = d >= '0' && d <= '9';
+        n = n * 10 + static_cast<std::size_t>(d - '0');
+      }
+      const std::string_view unit = number ? repeat_ref->substr(colon + 1) : std::string_view();
+      if (!number || unit.empty() || n == 0 || n * unit.size() > kMaxRepeatBytes) {
+        return fail(false, "${repeat:" + std::string(repeat_ref->substr(0, 40)) +
+                               "}: expected ${repeat:N:text} with N >= 1 and at most " +
+                               std::to_string(kMaxRepeatBytes) + " bytes in all");
+      }
+      out.reserve(out.size() + n * unit.size());
+      for (std::size_t i = 0; i < n; ++i) out.append(unit);
     } else if (auto uuid_ref = prefixed("upload_uuid:")) {
       auto it = state.locations.find(std::string(*uuid_ref));
       if (it == state.locations.end()) {

@@ -31,6 +31,8 @@
 //                                                                 segment / query without '?'
 //   ${attacker_jwk}                                             — the attacker's RSA public JWK
 //                                                                 with the trusted kid member
+//   ${repeat:N:text}                                            — text N times (at most 4 MiB;
+//                                                                 text without '}')
 //   ${oci_layout}                                               — the image as an OCI layout dir
 // In forge_token's header/claims objects a string that is exactly one ${now…} reference becomes
 // a JSON number ("iat": "${now}" → "iat": 1764000000), and exactly "${attacker_jwk}" a JSON

@@ -113,6 +113,8 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
       {"size", "${size:config}", std::to_string(run.image.Blob("config")->content.size())},
       {"kid", "${signing_kid}", protocol::LibtrustKeyId(TestKey())},
       {"layout", "oci:${oci_layout}:latest", "oci:/tmp/layout:latest"},
+      {"repeat", "Bearer ${repeat:3:.}x", "Bearer ...x"},
+      {"repeat unit", "${repeat:2:ab:c}", "ab:cab:c"},
       {"literal dollar", "$5 and $x", "$5 and $x"},
       {"none", "plain", "plain"},
   };
@@ -138,6 +140,11 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
       {"refresh not saved", "${refresh_token:other}", true},
       {"location not saved", "${location:other}", true},
       {"uuid: location not saved", "${upload_uuid:other}", true},
+      {"repeat: no count", "${repeat:x:.}", false},
+      {"repeat: zero", "${repeat:0:.}", false},
+      {"repeat: empty unit", "${repeat:3:}", false},
+      {"repeat: over 4 MiB", "${repeat:4194305:.}", false},
+      {"repeat: count too long", "${repeat:123456789:.}", false},
       {"query: location not saved", "${location_query:other}", true},
   };
   for (const Bad& row : bad) {
