@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "harness/process.h"
+#include "harness/target.h"
 
 namespace regauth::harness {
 namespace {
@@ -41,23 +42,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// FreeLoopbackPort binds 127.0.0.1:0, reads the port the kernel chose and releases it.
-int FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 // Accepts reports whether something accepts TCP connections on 127.0.0.1:port.

@@ -490,29 +490,6 @@ StepResult RegistryRequest(const Step& step, const RunContext& ctx, CaseState& s
 
 // ---- forge_token -----------------------------------------------------------------------------
 
-std::optional<protocol::KeyType> KeyTypeForAlg(protocol::Alg alg) {
-  using protocol::Alg;
-  switch (alg) {
-    case Alg::kRS256:
-    case Alg::kRS384:
-    case Alg::kRS512:
-    case Alg::kPS256:
-    case Alg::kPS384:
-    case Alg::kPS512:
-      return protocol::KeyType::kRsa;
-    case Alg::kES256:
-      return protocol::KeyType::kEcP256;
-    case Alg::kES384:
-      return protocol::KeyType::kEcP384;
-    case Alg::kES512:
-      return protocol::KeyType::kEcP521;
-    case Alg::kEdDSA:
-      return protocol::KeyType::kEd25519;
-    default:
-      return std::nullopt;
-  }
-}
-
 // AlgMember reads "alg" from a header text the way Go would (last duplicate wins); "" if none.
 std::string AlgMember(std::string_view header_text) {
   protocol::JsonOptions o;
@@ -601,7 +578,7 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
     if (sign_with == "signing_key") {
       key = *ctx.signing_key;
     } else {
-      auto type = KeyTypeForAlg(named);
+      auto type = protocol::KeyTypeForAlg(named);
       if (!type) {
         type = protocol::KeyType::kRsa;
         alg = protocol::Alg::kRS256;

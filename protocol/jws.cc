@@ -327,6 +327,28 @@ Alg DefaultAlgFor(KeyType type) {
   return Alg::kUnknown;
 }
 
+std::optional<KeyType> KeyTypeForAlg(Alg alg) {
+  switch (alg) {
+    case Alg::kRS256:
+    case Alg::kRS384:
+    case Alg::kRS512:
+    case Alg::kPS256:
+    case Alg::kPS384:
+    case Alg::kPS512:
+      return KeyType::kRsa;
+    case Alg::kES256:
+      return KeyType::kEcP256;
+    case Alg::kES384:
+      return KeyType::kEcP384;
+    case Alg::kES512:
+      return KeyType::kEcP521;
+    case Alg::kEdDSA:
+      return KeyType::kEd25519;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::string_view CodeName(JwsError code) {
   switch (code) {
     case JwsError::kTooLarge:

@@ -77,6 +77,10 @@ bool AlgFitsKey(Alg alg, KeyType type);
 // emits), ES256/ES384/ES512 by curve, EdDSA for Ed25519.
 Alg DefaultAlgFor(KeyType type);
 
+// KeyTypeForAlg is the key type that signs with `alg` (what GenerateKey must make): RSA for
+// RS*/PS*, the curve of ES*, Ed25519 for EdDSA; nullopt for none, HS* and unknown.
+std::optional<KeyType> KeyTypeForAlg(Alg alg);
+
 // JwsBase64 selects how the three segments are base64url-decoded.
 enum class JwsBase64 {
   kStrict,           // RFC 7515 §2: URL alphabet, no padding, canonical trailing bits

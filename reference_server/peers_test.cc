@@ -28,6 +28,7 @@
 #include "harness/http_client.h"
 #include "harness/oci_image.h"
 #include "harness/process.h"
+#include "harness/target.h"
 #include "protocol/base64.h"
 #include "protocol/world.h"
 #include "reference_server/ci_env.h"
@@ -62,23 +63,6 @@ const std::vector<std::string> kEnvDeny = {"REGISTRY_*",  "DOCKER_*",  "CONTAINE
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// FreeLoopbackPort binds 127.0.0.1:0 and returns the port the kernel chose (0 on failure).
-int FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 std::string HostPort(const std::string& url) { return url.substr(url.find("://") + 3); }
@@ -385,7 +369,7 @@ TEST_F(Skopeo, DockerRegistryAcceptsTheServersTokens) {
   auto registry_bin = Tool("/usr/bin/docker-registry", "Debian package docker-registry");
   if (!registry_bin) SKIP_OR_FAIL(*this);
   ASSERT_NO_FATAL_FAILURE(StartServer(false));
-  const int port = FreeLoopbackPort();
+  const int port = harness::FreeLoopbackPort();
   ASSERT_NE(port, 0);
   const std::string host = "127.0.0.1:" + std::to_string(port);
 

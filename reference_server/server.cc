@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/rfc3339.h"
 #include "reference_server/registry.h"
@@ -192,12 +193,13 @@ Expected<Signing, std::string> PrepareSigning(const ReferenceServerConfig& c, in
   if (!c.signing_cert_pem.empty() && c.signing_key_pem.empty()) {
     return Err("signing certificate given without its signing key");
   }
-  if (c.alg && !KeyTypeForAlg(*c.alg)) {
+  if (c.alg && !protocol::KeyTypeForAlg(*c.alg)) {
     return Err("signing algorithm " + std::string(protocol::AlgName(*c.alg)) +
                " is not an asymmetric JWS algorithm");
   }
   const protocol::KeyType wanted =
-      c.alg ? *KeyTypeForAlg(*c.alg) : protocol::KeyType::kRsa;  // RSA 2048: GitLab's registry.key
+      c.alg ? *protocol::KeyTypeForAlg(*c.alg)
+            : protocol::KeyType::kRsa;  // RSA 2048: GitLab's registry.key
   Signing s;
   std::string key_origin = "the signing key";
   if (!c.signing_key_pem.empty()) {
@@ -456,29 +458,6 @@ Expected<ListenAddress, std::string> ParseListenAddress(std::string_view text) {
   a.host = std::string(host);
   a.port = static_cast<std::uint16_t>(value);
   return a;
-}
-
-std::optional<protocol::KeyType> KeyTypeForAlg(protocol::Alg alg) {
-  using protocol::Alg;
-  switch (alg) {
-    case Alg::kRS256:
-    case Alg::kRS384:
-    case Alg::kRS512:
-    case Alg::kPS256:
-    case Alg::kPS384:
-    case Alg::kPS512:
-      return protocol::KeyType::kRsa;
-    case Alg::kES256:
-      return protocol::KeyType::kEcP256;
-    case Alg::kES384:
-      return protocol::KeyType::kEcP384;
-    case Alg::kES512:
-      return protocol::KeyType::kEcP521;
-    case Alg::kEdDSA:
-      return protocol::KeyType::kEd25519;
-    default:
-      return std::nullopt;
-  }
 }
 
 Expected<protocol::World, std::string> LoadWorldFile(

@@ -253,8 +253,4 @@ protocol::Expected<std::string, std::string> ReadFileLimited(const std::string& 
 // "./regauth-state": where `regauth serve` keeps its key pair when --state-dir is not given.
 std::string DefaultStateDir();
 
-// KeyTypeForAlg is the key type GenerateKey must make for `alg` (RSA for RS*/PS*, the curve of
-// ES*, Ed25519 for EdDSA), or nullopt for none/HS*/unknown (never a signing algorithm here).
-std::optional<protocol::KeyType> KeyTypeForAlg(protocol::Alg alg);
-
 }  // namespace regauth::server

@@ -64,7 +64,7 @@ protocol::Expected<ReferenceServerConfig, std::string> Configure(const ServeFlag
   c.kid_mode = *kid_mode;
   if (!f.alg.empty()) {
     const protocol::Alg alg = protocol::AlgFromName(f.alg);
-    if (!KeyTypeForAlg(alg)) {
+    if (!protocol::KeyTypeForAlg(alg)) {
       return Err(
           "--alg must be one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 "
           "EdDSA");
