@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -74,6 +75,17 @@ struct Step {
   std::string save_as;    // name under which the step's product (a token) is kept for later steps
 };
 
+struct Selector;  // harness/suite/bind.h
+
+// CaseBinding is one named selector of a hand-written case (`bind`, cases/README.md
+// "Bindings"): the facts a world entity must have for the case to run. harness/suite/bind.h
+// compiles and resolves it.
+struct CaseBinding {
+  std::string name;
+  std::shared_ptr<const Selector> selector;
+  std::string pointer;  // where it was declared (file and JSON pointer), for messages
+};
+
 // Case is one conformance case.
 struct Case {
   std::string id;  // stable, '/'-separated, keyed to its source: gitlab/…, registry/…, flow/…
@@ -87,6 +99,12 @@ struct Case {
   Dimensions dims;
   std::vector<Step> steps;
   nlohmann::json expect;  // declarative expectation, judged under the run's profile
+  // World binding (hand-written cases): the selectors the case draws on; after binding, which
+  // entity each bound name got (name, credential id or project path), or why the world cannot
+  // run the case ("needs: …", the case is SKIP).
+  std::vector<CaseBinding> bindings;
+  std::vector<std::pair<std::string, std::string>> bound;
+  std::string unmet;
 
   // Family is the first two '/'-separated segments of the id ("gitlab/job_token").
   std::string Family() const;

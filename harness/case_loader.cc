@@ -5,6 +5,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "harness/suite/bind.h"
+
 namespace regauth::harness {
 namespace {
 
@@ -544,7 +546,7 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
   auto fail = [&]() { return protocol::Unexpected<LoadError>(r.error()); };
   if (!r.Object(value, pointer,
                 {"id", "title", "layer", "tags", "requirement", "source", "profiles", "needs",
-                 "dimensions", "steps", "expect"})) {
+                 "dimensions", "bind", "steps", "expect"})) {
     return fail();
   }
   Case c;
@@ -619,6 +621,23 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
   auto e = ParseExpectation(*expect, c.layer, file, pointer + "/expect", c.steps.size());
   if (!e) return protocol::Unexpected<LoadError>(e.error());
   c.expect = *expect;
+  std::vector<CaseBinding> default_bindings, own_bindings;
+  if (auto d = defaults.find("bind"); d != defaults.end()) {
+    auto b = ParseBindings(*d, file, "/defaults/bind");
+    if (!b) return protocol::Unexpected<LoadError>(b.error());
+    default_bindings = std::move(*b);
+  }
+  if (auto it = value.find("bind"); it != value.end()) {
+    auto b = ParseBindings(*it, file, pointer + "/bind");
+    if (!b) return protocol::Unexpected<LoadError>(b.error());
+    own_bindings = std::move(*b);
+  }
+  if (!default_bindings.empty() || !own_bindings.empty()) {
+    auto merged = MergeBindings(default_bindings, own_bindings, file, pointer);
+    if (!merged) return protocol::Unexpected<LoadError>(merged.error());
+    c.bindings = std::move(*merged);
+  }
+  if (auto err = CheckBindingRefs(c, file, pointer)) return protocol::Unexpected<LoadError>(*err);
   return c;
 }
 
@@ -676,7 +695,7 @@ LoadResult<std::vector<Case>> ParseCaseFile(const nlohmann::json& doc, const std
   if (auto it = doc.find("defaults"); it != doc.end()) {
     std::string layer;
     std::vector<std::string> list;
-    if (!r.Object(*it, "/defaults", {"layer", "tags", "profiles", "needs"}) ||
+    if (!r.Object(*it, "/defaults", {"layer", "tags", "profiles", "needs", "bind"}) ||
         !r.OptionalEnum(*it, "/defaults", "layer", {"token-endpoint", "registry", "flow"},
                         &layer) ||
         !r.OptionalStringList(*it, "/defaults", "tags", &list) ||

@@ -52,6 +52,11 @@ std::string KidOf(const std::string& token) {
 void RunCase(const Case& c, const RunContext& ctx, const Profile& profile, bool strict,
              ExecutedCase& out) {
   CaseResult& r = out.result;
+  if (!c.unmet.empty()) {  // the world lacks a fact the case's selectors need (suite/bind.h)
+    r.verdict = Verdict::kSkip;
+    r.skip_reason = c.unmet;
+    return;
+  }
   for (const auto& id : MissingCredentials(c, *ctx.world)) {
     r.verdict = Verdict::kSkip;
     r.skip_reason = "credential '" + id + "' is not in the world";

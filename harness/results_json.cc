@@ -101,6 +101,11 @@ Json CaseJson(const ExecutedCase& e) {
   j["tags"] = c.tags;
   j["requirement"] = c.requirement;
   j["source"] = c.source;
+  if (!c.bound.empty()) {  // what the case's selectors bound in this world (suite/bind.h)
+    Json bound = Json::object();
+    for (const auto& [name, entity] : c.bound) bound[name] = entity;
+    j["bound"] = std::move(bound);
+  }
   Json dims = DimensionsToJson(c.dims);
   j["dimensions"] = dims.is_object() ? dims : Json::object();
   j["verdict"] = VerdictText(r.verdict);

@@ -22,6 +22,7 @@
 #include "harness/results_json.h"
 #include "harness/selection.h"
 #include "harness/steps.h"
+#include "harness/suite/bind.h"
 #include "protocol/keys.h"
 #include "protocol/world.h"
 #include "reports/output.h"
@@ -164,6 +165,7 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
   if (fs::is_directory(cases_dir + "/cases", ec)) {
     auto hand = LoadCaseDir(cases_dir + "/cases");
     if (!hand) return DescribeLoadError(hand.error());
+    BindCases(out->world, &*hand);
     for (auto& c : *hand) out->cases.push_back(std::move(c));
   }
   if (auto dup = CheckUniqueIds(out->cases)) {
