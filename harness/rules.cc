@@ -447,7 +447,24 @@ LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& fi
   return rules;
 }
 
+namespace {
+thread_local const Condition* flipped_atom = nullptr;
+
+bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty);
+}  // namespace
+
+ScopedConditionFlip::ScopedConditionFlip(const Condition* atom) : previous_(flipped_atom) {
+  flipped_atom = atom;
+}
+ScopedConditionFlip::~ScopedConditionFlip() { flipped_atom = previous_; }
+
 bool Evaluate(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty) {
+  const bool value = EvaluateNode(c, f, rules, access_empty);
+  return &c == flipped_atom ? !value : value;
+}
+
+namespace {
+bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty) {
   switch (c.op) {
     case Condition::Op::kTrue:
       return true;
@@ -488,6 +505,7 @@ bool Evaluate(const Condition& c, const Facts& f, const RuleSet& rules, bool acc
   }
   return false;
 }
+}  // namespace
 
 void FillAbilities(const RuleSet& rules, Facts* facts) {
   std::vector<std::string> out;

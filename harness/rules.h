@@ -121,6 +121,21 @@ LoadResult<Condition> ParseCondition(const nlohmann::json& value, const std::str
 bool Evaluate(const Condition& c, const Facts& facts, const RuleSet& rules,
               bool access_empty = false);
 
+// ScopedConditionFlip makes Evaluate, on this thread and while it lives, negate the value of
+// one condition node (an atom: a fact test, role, scopes, ability or predicate reference). Rule
+// coverage (`regauth world check`) asks with it whether a condition is decisive: whether some
+// case of the world changes its expected answer when that condition alone is flipped.
+class ScopedConditionFlip {
+ public:
+  explicit ScopedConditionFlip(const Condition* atom);
+  ~ScopedConditionFlip();
+  ScopedConditionFlip(const ScopedConditionFlip&) = delete;
+  ScopedConditionFlip& operator=(const ScopedConditionFlip&) = delete;
+
+ private:
+  const Condition* previous_;
+};
+
 // FillAbilities sets facts->abilities from the table (sorted, unique).
 void FillAbilities(const RuleSet& rules, Facts* facts);
 

@@ -23,6 +23,7 @@
 #include "harness/selection.h"
 #include "harness/steps.h"
 #include "harness/suite/bind.h"
+#include "harness/suite/load.h"
 #include "protocol/keys.h"
 #include "protocol/world.h"
 #include "reports/output.h"
@@ -135,17 +136,8 @@ struct Loaded {
 
 std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cases_dir,
                                      const std::string& world_path, Loaded* out) {
-  auto text = ReadTextFile(world_path, 4 * 1024 * 1024);
-  if (!text) return DescribeLoadError(text.error());
-  protocol::WorldContext wctx;
-  wctx.now_unix = UnixMillis() / 1000;
-  wctx.env = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-  auto world = protocol::ParseWorld(*text, wctx);
-  if (!world) return world_path + ": " + protocol::DescribeWorldError(world.error());
+  auto world = LoadWorldFile(world_path);
+  if (!world) return world.error();
   out->world = std::move(*world);
 
   auto profiles = LoadProfileDir(cases_dir + "/profiles");
@@ -231,12 +223,6 @@ int ExitCodeFor(const std::vector<ExecutedCase>& cases) {
     if (e.result.unexpected || e.result.stale_baseline) return kExitUnexpected;
   }
   return kExitOk;
-}
-
-std::string DefaultCasesDir() {
-  std::error_code ec;
-  if (fs::is_directory("cases/profiles", ec)) return "cases";
-  return std::string(REGAUTH_SOURCE_DIR) + "/cases";
 }
 
 std::string SummaryTable(const Json& results, const std::string& report_dir) {

@@ -934,8 +934,13 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
       } else if (field == "secret") {
         out += c->secret;
         if (used != nullptr) used->push_back({id, "", c->login_username});
+      } else if (field == "basic") {
+        // base64(login username ":" secret): what a Basic Authorization header carries (RFC 7617).
+        out += protocol::Base64Encode(c->login_username + ":" + c->secret);
+        if (used != nullptr) used->push_back({id, "", c->login_username});
       } else {
-        return fail(false, "${cred:" + std::string(*cred_ref) + "}: expected .username or .secret");
+        return fail(
+            false, "${cred:" + std::string(*cred_ref) + "}: expected .username, .secret or .basic");
       }
     } else if (auto token_ref = prefixed("token:")) {
       auto it = state.tokens.find(std::string(*token_ref));

@@ -102,6 +102,9 @@ TEST(SubstituteRefs, ResolvesEveryReference) {
       {"now-", "${now-61}", std::to_string(kNow - 61)},
       {"cred username", "${cred:dana-pat-read-registry.username}", "dana-developer"},
       {"cred secret", "${cred:dana-pat-read-registry.secret}", "glpat-dana-read-registry"},
+      // RFC 7617: base64(user-id ":" password), what a Basic Authorization header carries.
+      {"cred basic", "${cred:dana-pat-read-registry.basic}",
+       "ZGFuYS1kZXZlbG9wZXI6Z2xwYXQtZGFuYS1yZWFkLXJlZ2lzdHJ5"},
       {"token", "Bearer ${token:t}", "Bearer tok"},
       {"refresh", "${refresh_token:t}", "ref"},
       {"location", "${location:up}", "http://127.0.0.1:5000/v2/x/blobs/uploads/1"},

@@ -22,4 +22,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher);
 // AddReplayCommand: `regauth replay ID --results DIR` (harness/replay.h).
 void AddReplayCommand(CLI::App& app, int& exit_code);
 
+// AddWorldCommand: `regauth world check [--world W] [--cases DIR] [--min-coverage P]`
+// (harness/suite/world_check.h).
+void AddWorldCommand(CLI::App& app, int& exit_code);
+
 }  // namespace regauth::harness::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   regauth::harness::cli::AddRunCommand(app, exit_code,
                                        regauth::harness::cli::MakeReferenceLauncher());
   regauth::harness::cli::AddReplayCommand(app, exit_code);
+  regauth::harness::cli::AddWorldCommand(app, exit_code);
   regauth::server::cli::AddServeCommand(app, exit_code);
   regauth::server::cli::AddDistributionConfigCommand(app, exit_code);
   regauth::server::cli::AddCredentialsCommand(app, exit_code);

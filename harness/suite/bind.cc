@@ -13,8 +13,9 @@ namespace p = protocol;
 using Json = nlohmann::json;
 
 constexpr std::string_view kCredentialAttributes[] = {
-    "id", "kind", "name", "user", "project", "group", "job", "username", "secret"};
-constexpr std::string_view kProjectAttributes[] = {"path", "id", "namespace", "name", "root"};
+    "id", "kind", "name", "user", "project", "group", "job", "username", "secret", "basic"};
+constexpr std::string_view kProjectAttributes[] = {"path",      "path_upper", "id",
+                                                   "namespace", "name",       "root"};
 
 bool ValidBindingName(std::string_view name) {
   if (name.empty() || name.size() > 40 || name[0] < 'a' || name[0] > 'z') return false;
@@ -83,6 +84,13 @@ std::optional<std::string> Attribute(const p::World& world, const Bound& b,
   if (b.project != nullptr) {
     const p::Project& pr = *b.project;
     if (attr == "path") return pr.path;
+    if (attr == "path_upper") {  // ASCII upper case: GitLab routes paths case-insensitively
+      std::string upper = pr.path;
+      for (char& ch : upper) {
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      }
+      return upper;
+    }
     if (attr == "id") return std::to_string(pr.id);
     if (attr == "namespace") return pr.namespace_path;
     if (attr == "name") return pr.path.substr(pr.path.rfind('/') + 1);
@@ -94,6 +102,7 @@ std::optional<std::string> Attribute(const p::World& world, const Bound& b,
   if (attr == "kind") return std::string(p::Name(c.kind));
   if (attr == "username") return "${cred:" + c.id + ".username}";
   if (attr == "secret") return "${cred:" + c.id + ".secret}";
+  if (attr == "basic") return "${cred:" + c.id + ".basic}";
   if (attr == "name") return c.name.empty() ? std::nullopt : std::optional(c.name);
   if (attr == "user") {
     const p::User* u = ActingUser(world, c);

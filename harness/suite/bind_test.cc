@@ -81,6 +81,16 @@ TEST(BindCase, SubstitutesTitleStepsAndExpectation) {
   EXPECT_EQ(c.bound[1], (std::pair<std::string, std::string>{"p", "g/priv"}));
 }
 
+// path_upper is the ASCII upper-cased path; basic becomes the run-time Basic pair reference.
+TEST(BindCase, UpperPathAndBasicAttributes) {
+  const auto world = WorldFromText(kSmallWorld);
+  Json doc = PullCase(kDevOnPrivate);
+  doc["cases"][0]["title"] = "${p.path_upper} ${dev.basic} ${p.root} ${p.name} ${p.namespace}";
+  Case c = LoadOne(doc);
+  BindCase(world, &c);
+  EXPECT_EQ(c.title, "G/PRIV ${cred:ann-pat.basic} g priv g");
+}
+
 // A world without the fact makes the case SKIP with the selector's description, not FAIL.
 TEST(BindCase, UnmetSelectorNamesTheMissingFact) {
   const auto world = WorldFromText(kSmallWorld);
