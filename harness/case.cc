@@ -71,4 +71,28 @@ std::string Case::Family() const {
   return id.substr(0, second);
 }
 
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kGranted:
+      return "granted";
+    case Outcome::kUnauthorized:
+      return "unauthorized";
+    case Outcome::kForbidden:
+      return "forbidden";
+    case Outcome::kNotFound:
+      return "not_found";
+    case Outcome::kAnyBut5xx:
+      return "any_but_5xx";
+  }
+  return "";
+}
+
+std::optional<Outcome> ParseOutcome(std::string_view name) {
+  for (Outcome o : {Outcome::kGranted, Outcome::kUnauthorized, Outcome::kForbidden,
+                    Outcome::kNotFound, Outcome::kAnyBut5xx}) {
+    if (OutcomeName(o) == name) return o;
+  }
+  return std::nullopt;
+}
+
 }  // namespace regauth::harness

@@ -13,13 +13,16 @@
 //   CaseResult r = executor.Run(cases[i]);         // steps → exchanges → checks → verdict
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace regauth::harness {
@@ -57,6 +60,90 @@ struct Dimensions {
   std::string login_form;       // CI login form for flow cases
 };
 
+// Outcome of a token request at the token endpoint (cases/README.md "Expectations").
+enum class Outcome { kGranted, kUnauthorized, kForbidden, kNotFound, kAnyBut5xx };
+std::string_view OutcomeName(Outcome o);  // "granted", "unauthorized", ...
+std::optional<Outcome> ParseOutcome(std::string_view name);
+
+// ---- expectations (cases/README.md "Expectations"), parsed at load by harness/case_loader.h --
+
+// AccessEntry: one expected resource of a token's access claim.
+struct AccessEntry {
+  std::string type;
+  std::string name;
+  std::vector<std::string> actions;  // as GitLab keeps them: request order, duplicates
+};
+
+// InformationalEntry: an action that may be present or absent; its presence is recorded.
+struct InformationalEntry {
+  std::string type;
+  std::string name;
+  std::string action;
+  std::string reason;
+};
+
+// TokenExpectation: `layer: token-endpoint` (cases/README.md "Expectations").
+struct TokenExpectation {
+  Outcome outcome = Outcome::kGranted;
+  // Outcome taken from a profile key instead ("token_endpoint.post": "not_found" |
+  // "oauth2" ...): the judge maps the profile value through `outcome_by_value`.
+  std::string outcome_profile_key;
+  std::map<std::string, Outcome> outcome_by_value;
+  std::vector<AccessEntry> access;
+  std::vector<InformationalEntry> informational;
+  // Response member expectations overriding the profile's: member → required|absent|optional.
+  std::map<std::string, std::string> members;
+  // Form of the judged response when it differs from the step's method (rare): "get"|"oauth2".
+  std::string response_form;
+};
+
+// StatusExpectation: any of `any_of`, or the value of a profile key (a number or an array).
+struct StatusExpectation {
+  std::vector<int> any_of;
+  std::string profile_key;
+  bool present() const { return !any_of.empty() || !profile_key.empty(); }
+};
+
+// ChallengeExpectation: the WWW-Authenticate Bearer challenge of a registry answer.
+struct ChallengeExpectation {
+  bool required = true;           // a challenge must be present (false: "challenge": "absent")
+  std::string error;              // "" unchecked, "absent" no error=, else the value
+  std::string error_profile_key;  // the expected error= comes from a profile key
+  std::optional<std::vector<std::string>> scope;  // compared as a scope set
+};
+
+// RegistryExpectation: `layer: registry`.
+struct RegistryExpectation {
+  StatusExpectation status;
+  std::optional<ChallengeExpectation> challenge;
+  bool challenge_absent = false;
+  std::string error_code;  // first errors[].code of the body ("" unchecked)
+  // implementation_defined: a profile key whose value selects one of `by_value`; "unknown" or an
+  // unlisted value turns the checks into INFO.
+  std::string impl_key;
+  std::map<std::string, RegistryExpectation> by_value;
+};
+
+// FlowThen: the expected result of a later step of a flow case.
+struct FlowThen {
+  std::size_t step = 0;  // index into Case::steps
+  std::string label;     // "pull", "push", "delete" or "outcome" (the member name used)
+  bool allowed = true;
+};
+
+// FlowExpectation: `layer: flow`.
+struct FlowExpectation {
+  std::string login;  // "succeeds" | "fails" | "" (unchecked)
+  std::vector<FlowThen> then;
+};
+
+struct Expectation {
+  Layer layer = Layer::kTokenEndpoint;
+  TokenExpectation token;
+  RegistryExpectation registry;
+  FlowExpectation flow;
+};
+
 // StepKind is the vocabulary cases are written in; each kind is one function in steps.cc.
 enum class StepKind {
   kTokenRequest,     // GET (or POST form) to the realm, with/without Basic credentials
@@ -69,10 +156,95 @@ enum class StepKind {
 std::string_view StepKindName(StepKind k);  // "token_request", ...
 std::optional<StepKind> ParseStepKind(std::string_view name);
 
+// ---- steps (cases/README.md "Steps"): each kind is one type; its fields are declared once, in
+// harness/suite/step_fields.cc, which parses, serialises and visits them. Defaults are the
+// documented ones. Strings may hold ${…} references, resolved when the step runs.
+
+// StringMap is a JSON object of strings, members sorted (as a parsed object keeps them).
+using StringMap = std::map<std::string, std::string>;
+
+// TokenRequestStep: GET (or POST form) to the realm.
+struct TokenRequestStep {
+  std::optional<std::string> credential;              // world credential id; nullopt: anonymous
+  std::optional<std::string> mutate;                  // wrong_secret | wrong_username
+  std::vector<std::string> scopes;                    // each one scope string
+  std::string scope_encoding = "repeated";            // repeated | space_joined
+  std::optional<std::string> service = "${service}";  // nullopt: the parameter is omitted
+  StringMap query;                                    // extra query parameters
+  std::string method = "GET";                         // GET | POST
+  std::optional<StringMap> form;                      // POST: form fields
+  std::optional<std::string> authorization;           // verbatim header instead of Basic
+
+  friend bool operator==(const TokenRequestStep&, const TokenRequestStep&) = default;
+};
+
+// RequestBody: no body, a text, or a generated blob ({"blob": "layer"|"config"|"manifest"}).
+struct RequestBody {
+  std::optional<std::string> text;
+  std::string blob;  // "" = not a blob
+  bool empty() const { return !text && blob.empty(); }
+
+  friend bool operator==(const RequestBody&, const RequestBody&) = default;
+};
+
+// RegistryRequestStep: one request to the registry.
+struct RegistryRequestStep {
+  std::string method = "GET";
+  std::string path = "/v2/";                 // appended to ${registry}, or an absolute URL
+  std::optional<std::string> token;          // a saved token name → Authorization: Bearer
+  std::optional<std::string> authorization;  // a verbatim Authorization value
+  StringMap headers;
+  RequestBody body;
+
+  friend bool operator==(const RegistryRequestStep&, const RegistryRequestStep&) = default;
+};
+
+// DockerLoginFlowStep: what `docker login --password-stdin` sends.
+struct DockerLoginFlowStep {
+  std::string credential;  // world credential id
+  std::string username;    // -u; "": the credential's login username
+
+  friend bool operator==(const DockerLoginFlowStep&, const DockerLoginFlowStep&) = default;
+};
+
+// ForgeTokenStep: a possibly hostile JWT built and signed by the runner.
+struct ForgeTokenStep {
+  std::optional<nlohmann::json> header;  // object; nullopt: the default header
+  std::optional<nlohmann::json> claims;  // object; nullopt: the default claims
+  std::optional<std::string> header_text;
+  std::optional<std::string> claims_text;
+  std::string sign_with = "signing_key";  // signing_key|attacker_key|hmac_with_public_pem|none
+  std::string signature = "valid";        // valid|empty|strip_segment|zero_rs|flip_bit|der_ecdsa
+  std::string encoding = "strict";        // strict | padded
+
+  friend bool operator==(const ForgeTokenStep&, const ForgeTokenStep&) = default;
+};
+
+// ClientToolStep: run a real client.
+struct ClientToolStep {
+  std::string tool;  // docker | skopeo
+  std::vector<std::string> args;
+  std::string stdin_text;  // "stdin" in the file
+
+  friend bool operator==(const ClientToolStep&, const ClientToolStep&) = default;
+};
+
+using StepParams = std::variant<TokenRequestStep, RegistryRequestStep, DockerLoginFlowStep,
+                                ForgeTokenStep, ClientToolStep>;
+
 struct Step {
-  StepKind kind;
-  nlohmann::json params;  // kind-specific, validated by the step on load
-  std::string save_as;    // name under which the step's product (a token) is kept for later steps
+  StepKind kind = StepKind::kTokenRequest;  // always the kind of `params`
+  StepParams params;
+  std::string save_as;  // name under which the step's product (a token) is kept for later steps
+
+  template <typename T>
+  const T& As() const {
+    return std::get<T>(params);
+  }
+  template <typename T>
+  T& As() {
+    return std::get<T>(params);
+  }
 };
 
 struct Selector;  // harness/suite/bind.h
@@ -98,7 +270,8 @@ struct Case {
   std::vector<std::string> needs;     // "signing_key", "docker_cli", "skopeo", "registry", ...
   Dimensions dims;
   std::vector<Step> steps;
-  nlohmann::json expect;  // declarative expectation, judged under the run's profile
+  nlohmann::json expect;    // declarative expectation as written (reports, CaseToJson)
+  Expectation expectation;  // the same, typed: parsed at load (and again after binding)
   // World binding (hand-written cases): the selectors the case draws on; after binding, which
   // entity each bound name got (name, credential id or project path), or why the world cannot
   // run the case ("needs: …", the case is SKIP).

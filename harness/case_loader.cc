@@ -6,142 +6,12 @@
 #include <utility>
 
 #include "harness/suite/bind.h"
+#include "harness/suite/step_fields.h"
 
 namespace regauth::harness {
 namespace {
 
 using Json = nlohmann::json;
-
-// ParamType is the JSON shape a step parameter takes.
-enum class ParamType {
-  kString,           // a string (may be empty)
-  kStringOrNull,     // a string or null
-  kStringList,       // an array of strings
-  kStringMap,        // an object of strings
-  kStringMapOrNull,  // an object of strings, or null
-  kObject,           // any object
-  kBody,             // null, a string, or {"blob": "<name>"}
-};
-
-struct ParamSpec {
-  std::string_view name;
-  ParamType type;
-  std::vector<std::string_view> values;  // enum values for kString/kStringOrNull (empty: any)
-};
-
-const std::vector<ParamSpec>& ParamsOf(StepKind kind) {
-  static const std::vector<ParamSpec> kToken = {
-      {"credential", ParamType::kStringOrNull, {}},
-      {"mutate", ParamType::kStringOrNull, {"wrong_secret", "wrong_username"}},
-      {"scopes", ParamType::kStringList, {}},
-      {"scope_encoding", ParamType::kString, {"repeated", "space_joined"}},
-      {"service", ParamType::kStringOrNull, {}},
-      {"query", ParamType::kStringMap, {}},
-      {"method", ParamType::kString, {"GET", "POST"}},
-      {"form", ParamType::kStringMapOrNull, {}},
-      {"authorization", ParamType::kStringOrNull, {}},
-  };
-  static const std::vector<ParamSpec> kRegistry = {
-      {"method", ParamType::kString, {}},      {"path", ParamType::kString, {}},
-      {"token", ParamType::kStringOrNull, {}}, {"authorization", ParamType::kStringOrNull, {}},
-      {"headers", ParamType::kStringMap, {}},  {"body", ParamType::kBody, {}},
-  };
-  static const std::vector<ParamSpec> kLogin = {
-      {"credential", ParamType::kString, {}},
-      {"username", ParamType::kString, {}},
-  };
-  static const std::vector<ParamSpec> kForge = {
-      {"header", ParamType::kObject, {}},
-      {"claims", ParamType::kObject, {}},
-      {"header_text", ParamType::kStringOrNull, {}},
-      {"claims_text", ParamType::kStringOrNull, {}},
-      {"sign_with",
-       ParamType::kString,
-       {"signing_key", "attacker_key", "hmac_with_public_pem", "none"}},
-      {"signature",
-       ParamType::kString,
-       {"valid", "empty", "strip_segment", "zero_rs", "flip_bit", "der_ecdsa"}},
-      {"encoding", ParamType::kString, {"strict", "padded"}},
-  };
-  static const std::vector<ParamSpec> kTool = {
-      {"tool", ParamType::kString, {"docker", "skopeo"}},
-      {"args", ParamType::kStringList, {}},
-      {"stdin", ParamType::kString, {}},
-  };
-  switch (kind) {
-    case StepKind::kTokenRequest:
-      return kToken;
-    case StepKind::kRegistryRequest:
-      return kRegistry;
-    case StepKind::kDockerLoginFlow:
-      return kLogin;
-    case StepKind::kForgeToken:
-      return kForge;
-    case StepKind::kClientTool:
-      return kTool;
-  }
-  return kToken;
-}
-
-bool CheckParam(DataReader& r, const ParamSpec& spec, const Json& v, const std::string& ptr) {
-  auto string_in_values = [&](const Json& s) {
-    if (spec.values.empty()) return true;
-    const auto& str = s.get_ref<const std::string&>();
-    if (std::find(spec.values.begin(), spec.values.end(), str) != spec.values.end()) return true;
-    return r.Fail(LoadErrorCode::kBadEnumValue, ptr, "expected one of " + JoinNames(spec.values));
-  };
-  auto string_map = [&](const Json& m) {
-    if (!r.IsObject(m, ptr)) return false;
-    for (const auto& [k, val] : m.items()) {
-      if (!val.is_string()) {
-        return r.Fail(LoadErrorCode::kWrongType, PointerAppend(ptr, k),
-                      "expected a string, got " + std::string(JsonTypeName(val)));
-      }
-    }
-    return true;
-  };
-  switch (spec.type) {
-    case ParamType::kString:
-      if (!v.is_string()) {
-        return r.Fail(LoadErrorCode::kWrongType, ptr,
-                      "expected a string, got " + std::string(JsonTypeName(v)));
-      }
-      return string_in_values(v);
-    case ParamType::kStringOrNull:
-      if (v.is_null()) return true;
-      if (!v.is_string()) {
-        return r.Fail(LoadErrorCode::kWrongType, ptr,
-                      "expected a string or null, got " + std::string(JsonTypeName(v)));
-      }
-      return string_in_values(v);
-    case ParamType::kStringList: {
-      if (!r.IsArray(v, ptr)) return false;
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string()) {
-          return r.Fail(LoadErrorCode::kWrongType, PointerAppend(ptr, i),
-                        "expected a string, got " + std::string(JsonTypeName(v[i])));
-        }
-      }
-      return true;
-    }
-    case ParamType::kStringMap:
-      return string_map(v);
-    case ParamType::kStringMapOrNull:
-      return v.is_null() || string_map(v);
-    case ParamType::kObject:
-      return r.IsObject(v, ptr);
-    case ParamType::kBody:
-      if (v.is_null() || v.is_string()) return true;
-      if (v.is_object()) {
-        std::string blob;
-        return r.Object(v, ptr, {"blob"}) && r.RequiredString(v, ptr, "blob", &blob);
-      }
-      return r.Fail(
-          LoadErrorCode::kWrongType, ptr,
-          "expected null, a string or {\"blob\": name}, got " + std::string(JsonTypeName(v)));
-  }
-  return false;
-}
 
 std::vector<std::string_view> StepKindNames() {
   return {"token_request", "registry_request", "docker_login_flow", "forge_token", "client_tool"};
@@ -451,24 +321,18 @@ bool ParseDimensions(DataReader& r, const Json& v, const std::string& ptr, Dimen
          r.OptionalString(v, ptr, "login_form", &d->login_form, true);
 }
 
-void AddCredentialRefs(const Json& v, std::vector<std::string>* out) {
-  auto add = [&](std::string id) {
+// AddCredentialRefs adds the ids of the ${cred:<id>.…} references in `s`.
+void AddCredentialRefs(const std::string& s, std::vector<std::string>* out) {
+  std::size_t pos = 0;
+  while ((pos = s.find("${cred:", pos)) != std::string::npos) {
+    const std::size_t start = pos + 7;
+    const std::size_t end = s.find_first_of(".}", start);
+    if (end == std::string::npos) break;
+    std::string id = s.substr(start, end - start);
     if (!id.empty() && std::find(out->begin(), out->end(), id) == out->end()) {
       out->push_back(std::move(id));
     }
-  };
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    std::size_t pos = 0;
-    while ((pos = s.find("${cred:", pos)) != std::string::npos) {
-      const std::size_t start = pos + 7;
-      const std::size_t end = s.find_first_of(".}", start);
-      if (end == std::string::npos) break;
-      add(s.substr(start, end - start));
-      pos = end;
-    }
-  } else if (v.is_array() || v.is_object()) {
-    for (const auto& child : v) AddCredentialRefs(child, out);
+    pos = end;
   }
 }
 
@@ -515,28 +379,10 @@ LoadResult<Step> ParseStep(const nlohmann::json& step, const std::string& file,
   if (!r.Enum(*kind_it, pointer + "/step", StepKindNames(), &kind_name)) return fail();
   Step s;
   s.kind = *StepKindFromName(kind_name);
-  s.params = Json::object();
-  const auto& specs = ParamsOf(s.kind);
-  for (const auto& [name, value] : step.items()) {
-    if (name == "step" || name.starts_with("$")) continue;
-    const std::string mptr = PointerAppend(pointer, name);
-    if (name == "save_as") {
-      if (!value.is_null() && !r.String(value, mptr, &s.save_as)) return fail();
-      continue;
-    }
-    auto spec = std::find_if(specs.begin(), specs.end(),
-                             [&](const ParamSpec& p) { return p.name == name; });
-    if (spec == specs.end()) {
-      std::vector<std::string_view> names;
-      for (const auto& p : specs) names.push_back(p.name);
-      names.push_back("save_as");
-      return MakeLoadError(
-          LoadErrorCode::kUnknownMember, file, mptr,
-          "unknown " + kind_name + " parameter; expected one of " + JoinNames(names));
-    }
-    if (!CheckParam(r, *spec, value, mptr)) return fail();
-    s.params[name] = value;
+  if (auto it = step.find("save_as"); it != step.end() && !it->is_null()) {
+    if (!r.String(*it, PointerAppend(pointer, "save_as"), &s.save_as)) return fail();
   }
+  if (!ParseStepParams(r, s.kind, step, pointer, &s.params)) return fail();
   return s;
 }
 
@@ -621,6 +467,7 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
   auto e = ParseExpectation(*expect, c.layer, file, pointer + "/expect", c.steps.size());
   if (!e) return protocol::Unexpected<LoadError>(e.error());
   c.expect = *expect;
+  c.expectation = std::move(*e);
   std::vector<CaseBinding> default_bindings, own_bindings;
   if (auto d = defaults.find("bind"); d != defaults.end()) {
     auto b = ParseBindings(*d, file, "/defaults/bind");
@@ -642,11 +489,8 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
 }
 
 nlohmann::json StepToJson(const Step& s) {
-  Json j = Json::object();
+  Json j = StepParamsToJson(s.params);
   j["step"] = std::string(StepKindSpelling(s.kind));
-  if (s.params.is_object()) {
-    for (const auto& [k, v] : s.params.items()) j[k] = v;
-  }
   if (!s.save_as.empty()) j["save_as"] = s.save_as;
   return j;
 }
@@ -762,12 +606,15 @@ std::optional<LoadError> CheckUniqueIds(const std::vector<Case>& cases) {
 
 std::vector<std::string> CredentialsUsed(const Case& c) {
   std::vector<std::string> out;
+  auto add = [&](const std::string& id) {
+    if (!id.empty() && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  };
   for (const auto& s : c.steps) {
-    if (auto it = s.params.find("credential"); it != s.params.end() && it->is_string()) {
-      const std::string id = it->get<std::string>();
-      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    if (const auto* t = std::get_if<TokenRequestStep>(&s.params); t && t->credential) {
+      add(*t->credential);
     }
-    AddCredentialRefs(s.params, &out);
+    if (const auto* l = std::get_if<DockerLoginFlowStep>(&s.params)) add(l->credential);
+    VisitStepStrings(s.params, [&](const std::string& str) { AddCredentialRefs(str, &out); });
   }
   return out;
 }

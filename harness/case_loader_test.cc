@@ -4,6 +4,10 @@
 
 #include <string>
 
+#include "harness/suite/bind.h"
+#include "harness/suite/step_fields.h"
+#include "harness/testing/steps.h"
+#include "harness/testing/world.h"
 #include "protocol/test_support.h"
 
 namespace regauth::harness {
@@ -31,20 +35,20 @@ Json ValidFile() {
   })");
 }
 
-// The shipped hand-written cases load, have unique ids, and cite sources.
+// The shipped hand-written cases load, have unique ids, cite sources, and bind to the default
+// world with every credential they then name present.
 TEST(CaseLoader, LoadsShippedTokenEndpointCases) {
   auto cases = LoadCaseDir(Source("cases/cases"));
   ASSERT_TRUE(cases.has_value()) << DescribeLoadError(cases.error());
   EXPECT_GE(cases->size(), 30u);
-  auto text = ReadTextFile(Source("cases/worlds/gitlab-default.json"));
-  ASSERT_TRUE(text.has_value());
-  auto world = protocol::ParseWorld(*text, protocol::WorldContext{kNow, nullptr});
-  ASSERT_TRUE(world.has_value());
+  const protocol::World& world = test_support::DefaultWorld();
+  BindCases(world, &*cases);
   for (const Case& c : *cases) {
     EXPECT_FALSE(c.requirement.empty()) << c.id;
     EXPECT_FALSE(c.source.empty()) << c.id;
     EXPECT_NE(std::find(c.tags.begin(), c.tags.end(), "hand-written"), c.tags.end()) << c.id;
-    EXPECT_TRUE(MissingCredentials(c, *world).empty()) << c.id;
+    EXPECT_EQ(c.unmet, "") << c.id;
+    EXPECT_TRUE(MissingCredentials(c, world).empty()) << c.id;
   }
 }
 
@@ -58,7 +62,7 @@ TEST(CaseLoader, AppliesDefaults) {
   EXPECT_EQ(c.tags, (std::vector<std::string>{"hand-written", "login"}));
   ASSERT_EQ(c.steps.size(), 1u);
   EXPECT_EQ(c.steps[0].save_as, "t");
-  EXPECT_FALSE(c.steps[0].params.contains("save_as"));
+  EXPECT_FALSE(StepParamsToJson(c.steps[0].params).contains("save_as"));
   EXPECT_EQ(CredentialsUsed(c), (std::vector<std::string>{"job-101"}));
 }
 
@@ -234,11 +238,8 @@ TEST(CaseLoader, RoundTripsThroughJson) {
   c.needs = {"signing_key"};
   c.dims.credential_kind = "job_token";
   c.dims.login_form = "stdin";
-  Step s;
-  s.kind = StepKind::kRegistryRequest;
-  s.params = Json::parse(R"({"method": "GET", "path": "/v2/"})");
-  s.save_as = "r";
-  c.steps.push_back(s);
+  c.steps.push_back(test_support::MakeStep(
+      StepKind::kRegistryRequest, Json::parse(R"({"method": "GET", "path": "/v2/"})"), "r"));
   c.expect = Json::parse(R"({"status": [401]})");
   Json j = CaseToJson(c);
   auto back = CaseFromJson(j, "f.json", "");
@@ -252,11 +253,10 @@ TEST(CaseLoader, RoundTripsThroughJson) {
 // ${cred:...} references count as credentials used.
 TEST(CaseLoader, FindsCredentialReferences) {
   Case c;
-  Step s;
-  s.kind = StepKind::kClientTool;
-  s.params = Json::parse(
-      R"({"args": ["-u", "${cred:a.username}", "x${cred:b.secret}"], "stdin": "${cred:a.secret}"})");
-  c.steps.push_back(s);
+  c.steps.push_back(test_support::MakeStep(
+      StepKind::kClientTool,
+      Json::parse(
+          R"({"args": ["-u", "${cred:a.username}", "x${cred:b.secret}"], "stdin": "${cred:a.secret}"})")));
   EXPECT_EQ(CredentialsUsed(c), (std::vector<std::string>{"a", "b"}));
 }
 

@@ -14,6 +14,7 @@
 #include "harness/runner_test_support.h"
 #include "harness/steps.h"
 #include "harness/target.h"
+#include "harness/testing/steps.h"
 
 namespace regauth::harness {
 namespace {
@@ -114,11 +115,8 @@ class DockerRegistryTest : public testing::Test {
   }
 
   StepResult Step(StepKind kind, Json params, const std::string& save_as = "") {
-    harness::Step s;
-    s.kind = kind;
-    s.params = std::move(params);
-    s.save_as = save_as;
-    return RunStep(s, run_->ctx, *state_);
+    return RunStep(harness::test_support::MakeStep(kind, std::move(params), save_as), run_->ctx,
+                   *state_);
   }
 
   Json Claims(const std::string& name, Json actions) const {

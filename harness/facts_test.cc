@@ -5,24 +5,14 @@
 #include <string>
 
 #include "harness/data_file.h"
+#include "harness/testing/world.h"
 #include "protocol/test_support.h"
 
 namespace regauth::harness {
 namespace {
 
-// A fixed clock (2025-11-24) keeps the relative expiry dates of the world stable.
-constexpr int64_t kNow = 1764000000;
-
-const protocol::World& DefaultWorld() {
-  static const protocol::World world = [] {
-    auto text = ReadTextFile(std::string(REGAUTH_SOURCE_DIR) + "/cases/worlds/gitlab-default.json");
-    EXPECT_TRUE(text.has_value());
-    auto w = protocol::ParseWorld(*text, protocol::WorldContext{kNow, nullptr});
-    EXPECT_TRUE(w.has_value()) << (w ? "" : protocol::DescribeWorldError(w.error()));
-    return std::move(*w);
-  }();
-  return world;
-}
+using test_support::DefaultWorld;
+using test_support::kNow;
 
 Facts FactsOf(std::string_view credential, std::string_view project, Mutation m = Mutation::kNone) {
   const auto& w = DefaultWorld();

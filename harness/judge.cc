@@ -105,14 +105,19 @@ std::optional<StepView> LastStep(const Case& c, const std::vector<StepOutput>& o
   return std::nullopt;
 }
 
-std::string ParamString(const Json& params, std::string_view name) {
-  auto it = params.find(std::string(name));
-  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
+// StepCredentialId is the world credential a token_request or docker_login_flow step sent ("" for
+// anonymous requests and other kinds).
+std::string StepCredentialId(const Step& step) {
+  if (const auto* t = std::get_if<TokenRequestStep>(&step.params)) {
+    return t->credential.value_or("");
+  }
+  if (const auto* l = std::get_if<DockerLoginFlowStep>(&step.params)) return l->credential;
+  return "";
 }
 
 const p::Credential* StepCredential(const Step& step, const JudgeContext& ctx) {
   if (ctx.world == nullptr) return nullptr;
-  const std::string id = ParamString(step.params, "credential");
+  const std::string id = StepCredentialId(step);
   return id.empty() ? nullptr : ctx.world->FindCredential(id);
 }
 
@@ -124,22 +129,20 @@ std::string Issuer(const JudgeContext& ctx) {
 
 // ExpectedService is the `service` the step sent (nullopt when it sent none).
 std::optional<std::string> ExpectedService(const Step& step, const JudgeContext& ctx) {
-  auto it = step.params.find("service");
-  if (it == step.params.end()) return Substitute("${service}", ctx.target, ctx.world);
-  if (!it->is_string()) return std::nullopt;
-  return Substitute(it->get<std::string>(), ctx.target, ctx.world);
+  const auto& service = step.As<TokenRequestStep>().service;
+  if (!service) return std::nullopt;
+  return Substitute(*service, ctx.target, ctx.world);
 }
 
 bool RefreshRequested(const Step& step) {
-  auto q = step.params.find("query");
-  if (q != step.params.end() && q->is_object()) {
-    auto o = q->find("offline_token");
-    if (o != q->end() && o->is_string() && o->get<std::string>() == "true") return true;
+  const auto& t = step.As<TokenRequestStep>();
+  if (auto o = t.query.find("offline_token"); o != t.query.end() && o->second == "true") {
+    return true;
   }
-  auto f = step.params.find("form");
-  if (f != step.params.end() && f->is_object()) {
-    auto a = f->find("access_type");
-    if (a != f->end() && a->is_string() && a->get<std::string>() == "offline") return true;
+  if (t.form) {
+    if (auto a = t.form->find("access_type"); a != t.form->end() && a->second == "offline") {
+      return true;
+    }
   }
   return false;
 }
@@ -311,7 +314,7 @@ struct SubRule {
 };
 
 SubRule ExpectedSub(const Step& step, const Profile& profile, const JudgeContext& ctx) {
-  const std::string id = ParamString(step.params, "credential");
+  const std::string id = StepCredentialId(step);
   if (id.empty()) return {profile.sub_anonymous, "", "anonymous"};
   const p::Credential* c = StepCredential(step, ctx);
   if (c == nullptr) return {"unknown", "", "credential not in the world"};
@@ -325,7 +328,7 @@ SubRule ExpectedSub(const Step& step, const Profile& profile, const JudgeContext
 }
 
 std::string AuthTypeKind(const Step& step, const JudgeContext& ctx) {
-  const std::string id = ParamString(step.params, "credential");
+  const std::string id = StepCredentialId(step);
   if (id.empty()) return "anonymous";
   const p::Credential* c = StepCredential(step, ctx);
   if (c == nullptr) return "";
@@ -428,11 +431,9 @@ void JudgeAccess(Checks& checks, const TokenExpectation& te, const Profile& prof
   } else if (profile.denied_resources == "empty_actions") {
     // A requested resource that got nothing should still be listed.
     std::vector<std::string> missing;
-    auto scopes = step.params.find("scopes");
-    if (scopes != step.params.end() && scopes->is_array()) {
-      for (const auto& s : *scopes) {
-        if (!s.is_string()) continue;
-        auto parsed = p::ParseScope(s.get<std::string>());
+    {
+      for (const auto& s : step.As<TokenRequestStep>().scopes) {
+        auto parsed = p::ParseScope(s);
         if (!parsed) continue;
         const bool listed = std::any_of(observed.begin(), observed.end(), [&](const p::Access& a) {
           return a.type == parsed->type && a.name == parsed->name;
@@ -703,7 +704,7 @@ void JudgeGranted(Checks& checks, const TokenExpectation& te, const Profile& pro
     checks.Add("content_type", Severity::kShould, ok, "application/json",
                ct.empty() ? "(absent)" : std::string(ct[0]));
   }
-  const bool post = ParamString(sv.step->params, "method") == "POST";
+  const bool post = sv.step->As<TokenRequestStep>().method == "POST";
   p::TokenResponseForm form = post ? p::TokenResponseForm::kOAuth2 : p::TokenResponseForm::kGet;
   if (te.response_form == "get") form = p::TokenResponseForm::kGet;
   if (te.response_form == "oauth2") form = p::TokenResponseForm::kOAuth2;
@@ -926,7 +927,7 @@ void JudgeRegistryWith(Checks& checks, const RegistryExpectation& re, const Prof
     }
   }
   const auto api = profile.Lookup("registry.api_version_header");
-  const std::string path = ParamString(sv.step->params, "path");
+  const std::string& path = sv.step->As<RegistryRequestStep>().path;
   if (api && *api != kUnknown && (path == "/v2/" || path == "/v2") &&
       (out.status == 200 || out.status == 401)) {
     const auto h = HeaderValues(out, "Docker-Distribution-API-Version");
@@ -1121,21 +1122,17 @@ std::string Substitute(std::string_view text, const TargetInfo* target,
 std::vector<CheckResult> Judge(const Case& c, const Profile& profile, const JudgeContext& ctx,
                                const std::vector<StepOutput>& outputs) {
   Checks checks(profile, ctx.strict);
-  auto e = ParseExpectation(c.expect, c.layer, c.id, "/expect", c.steps.size());
-  if (!e) {
-    checks.Add("expect", Severity::kMust, false, "a valid expectation", "invalid",
-               DescribeLoadError(e.error()));
-    return checks.Take();
-  }
+  // The typed expectation was parsed when the case was loaded (and again after binding).
+  const Expectation& e = c.expectation;
   switch (c.layer) {
     case Layer::kTokenEndpoint:
-      JudgeTokenEndpoint(checks, c, *e, profile, ctx, outputs);
+      JudgeTokenEndpoint(checks, c, e, profile, ctx, outputs);
       break;
     case Layer::kRegistry:
-      JudgeRegistry(checks, c, *e, profile, ctx, outputs);
+      JudgeRegistry(checks, c, e, profile, ctx, outputs);
       break;
     case Layer::kFlow:
-      JudgeFlow(checks, c, *e, outputs);
+      JudgeFlow(checks, c, e, outputs);
       break;
   }
   return checks.Take();

@@ -9,6 +9,8 @@
 #include "harness/baseline.h"
 #include "harness/facts.h"
 #include "harness/matrix.h"
+#include "harness/testing/steps.h"
+#include "harness/testing/world.h"
 #include "protocol/jws.h"
 #include "protocol/keys.h"
 #include "protocol/test_support.h"
@@ -17,20 +19,10 @@ namespace regauth::harness {
 namespace {
 
 using Json = nlohmann::json;
-constexpr int64_t kNow = 1764000000;
 
-std::string Source(const std::string& rel) { return std::string(REGAUTH_SOURCE_DIR) + "/" + rel; }
-
-const protocol::World& DefaultWorld() {
-  static const protocol::World world = [] {
-    auto text = ReadTextFile(Source("cases/worlds/gitlab-default.json"));
-    EXPECT_TRUE(text.has_value());
-    auto w = protocol::ParseWorld(*text, protocol::WorldContext{kNow, nullptr});
-    EXPECT_TRUE(w.has_value());
-    return std::move(*w);
-  }();
-  return world;
-}
+using test_support::DefaultWorld;
+using test_support::kNow;
+using test_support::Source;
 
 const Profile& ShippedProfile(std::string_view name) {
   static const std::vector<Profile> profiles = [] {
@@ -131,18 +123,25 @@ struct Scenario {
   }
 };
 
+// WithExpectation sets the case's expectation as a case file states it, typed by the loader.
+Case WithExpectation(Case c, Json expect) {
+  auto e = ParseExpectation(expect, c.layer, c.id, "/expect", c.steps.size());
+  EXPECT_TRUE(e.has_value()) << (e ? "" : DescribeLoadError(e.error()));
+  if (e) c.expectation = std::move(*e);
+  c.expect = std::move(expect);
+  return c;
+}
+
 Case TokenCase(Json expect, Json step_params = nullptr) {
   Case c;
   c.id = "test/judge/x";
   c.layer = Layer::kTokenEndpoint;
-  Step s;
-  s.kind = StepKind::kTokenRequest;
-  s.params = step_params.is_null() ? Json{{"credential", "dana-pat-read-registry"},
+  c.steps.push_back(test_support::MakeStep(
+      StepKind::kTokenRequest, step_params.is_null()
+                                   ? Json{{"credential", "dana-pat-read-registry"},
                                           {"scopes", {"repository:acme/private-enabled:pull"}}}
-                                   : step_params;
-  c.steps.push_back(s);
-  c.expect = std::move(expect);
-  return c;
+                                   : step_params));
+  return WithExpectation(std::move(c), std::move(expect));
 }
 
 Json GrantedPull() {
@@ -552,10 +551,7 @@ TEST(JudgeTokenEndpoint, EngineProblems) {
   auto transport = Judge(TokenCase(GrantedPull()), ShippedProfile("gitlab"), Context(), {broken});
   ASSERT_EQ(transport.size(), 1u);
   EXPECT_EQ(transport[0].id, "transport");
-  auto bad =
-      Judge(TokenCase(Json{{"outcome", "teapot"}}), ShippedProfile("gitlab"), Context(), {broken});
-  ASSERT_EQ(bad.size(), 1u);
-  EXPECT_EQ(bad[0].id, "expect");
+  // An invalid expectation never reaches the judge: the loader rejects it (CaseLoader tests).
 }
 
 // --- registry ----------------------------------------------------------------------------------
@@ -564,12 +560,9 @@ Case RegistryCase(Json expect, std::string path = "/v2/acme/x/blobs/uploads/") {
   Case c;
   c.id = "registry/test/x";
   c.layer = Layer::kRegistry;
-  Step s;
-  s.kind = StepKind::kRegistryRequest;
-  s.params = {{"method", "POST"}, {"path", path}, {"token", "t"}};
-  c.steps.push_back(s);
-  c.expect = std::move(expect);
-  return c;
+  c.steps.push_back(test_support::MakeStep(StepKind::kRegistryRequest,
+                                           {{"method", "POST"}, {"path", path}, {"token", "t"}}));
+  return WithExpectation(std::move(c), std::move(expect));
 }
 
 StepOutput RegistryAnswer(int status, std::string challenge, std::string body) {
@@ -719,17 +712,15 @@ TEST(JudgeFlow, LoginThenSteps) {
   Case c;
   c.id = "flow/ci/x";
   c.layer = Layer::kFlow;
-  Step login;
-  login.kind = StepKind::kDockerLoginFlow;
-  login.params = {{"credential", "job-101"}};
-  Step pull;
-  pull.kind = StepKind::kRegistryRequest;
-  pull.params = {{"method", "GET"}, {"path", "/v2/acme/app-ci/tags/list"}};
-  Step push = pull;
-  push.params["method"] = "POST";
-  c.steps = {login, pull, push};
-  c.expect = Json::parse(R"({"login": "succeeds", "then": [{"step": 1, "pull": "allowed"},
-                                                           {"step": 2, "push": "denied"}]})");
+  const Json pull = {{"method", "GET"}, {"path", "/v2/acme/app-ci/tags/list"}};
+  Json push = pull;
+  push["method"] = "POST";
+  c.steps = {test_support::MakeStep(StepKind::kDockerLoginFlow, {{"credential", "job-101"}}),
+             test_support::MakeStep(StepKind::kRegistryRequest, pull),
+             test_support::MakeStep(StepKind::kRegistryRequest, push)};
+  c = WithExpectation(std::move(c), Json::parse(R"({"login": "succeeds", "then": [
+                                                      {"step": 1, "pull": "allowed"},
+                                                      {"step": 2, "push": "denied"}]})"));
   StepOutput ok;
   ok.status = 200;
   StepOutput name_unknown;
@@ -768,7 +759,8 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     return out;
   }
   const auto& world = DefaultWorld();
-  const Json& cred = c.steps[0].params["credential"];
+  const auto& credential = c.steps[0].As<TokenRequestStep>().credential;
+  const Json cred = credential ? Json(*credential) : Json(nullptr);
   Json claims = {{"iss", "gitlab-issuer"}, {"aud", "container_registry"}, {"iat", kNow},
                  {"nbf", kNow - 5},        {"exp", kNow + 300},           {"jti", "j"}};
   std::string auth_type = "none";

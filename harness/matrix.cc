@@ -319,7 +319,7 @@ class Expander {
             const std::string& encoding, const MatchedRules* first_matched = nullptr) {
     std::vector<ResourceRequest> rr;
     rr.reserve(reqs.size());
-    Json scopes = Json::array();
+    std::vector<std::string> scopes;
     for (std::size_t i = 0; i < reqs.size(); ++i) {
       ResourceRequest q;
       if (reqs[i].project == nullptr) {
@@ -407,16 +407,24 @@ class Expander {
     }
     c.title = who + " asks " + what + ": " + answer;
 
-    Step step;
-    step.kind = StepKind::kTokenRequest;
-    step.params = Json::object();
-    step.params["credential"] = s.anonymous() ? Json(nullptr) : Json(s.credential->id);
-    if (s.mutation != Mutation::kNone)
-      step.params["mutate"] = std::string(MutationName(s.mutation));
-    step.params["scopes"] = std::move(scopes);
-    if (encoding != "repeated") step.params["scope_encoding"] = encoding;
-    c.steps.push_back(std::move(step));
+    TokenRequestStep request;
+    if (!s.anonymous()) request.credential = s.credential->id;
+    if (s.mutation != Mutation::kNone) request.mutate = std::string(MutationName(s.mutation));
+    request.scopes = std::move(scopes);
+    request.scope_encoding = encoding;
+    c.steps.push_back(Step{StepKind::kTokenRequest, std::move(request), ""});
 
+    // The expectation, typed for the judge and as JSON for reports and CaseToJson.
+    c.expectation.layer = Layer::kTokenEndpoint;
+    c.expectation.token.outcome = d.outcome;
+    if (d.outcome == Outcome::kGranted) {
+      for (const auto& a : d.access) {
+        c.expectation.token.access.push_back({a.type, a.name, a.actions});
+      }
+      for (const auto& i : d.informational) {
+        c.expectation.token.informational.push_back({i.type, i.name, i.action, i.reason});
+      }
+    }
     Json expect = Json::object();
     expect["outcome"] = std::string(OutcomeName(d.outcome));
     if (d.outcome == Outcome::kGranted) {

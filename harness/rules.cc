@@ -524,30 +524,6 @@ void FillAbilities(const RuleSet& rules, Facts* facts) {
   facts->abilities = std::move(out);
 }
 
-std::string_view OutcomeName(Outcome o) {
-  switch (o) {
-    case Outcome::kGranted:
-      return "granted";
-    case Outcome::kUnauthorized:
-      return "unauthorized";
-    case Outcome::kForbidden:
-      return "forbidden";
-    case Outcome::kNotFound:
-      return "not_found";
-    case Outcome::kAnyBut5xx:
-      return "any_but_5xx";
-  }
-  return "";
-}
-
-std::optional<Outcome> ParseOutcome(std::string_view name) {
-  for (Outcome o : {Outcome::kGranted, Outcome::kUnauthorized, Outcome::kForbidden,
-                    Outcome::kNotFound, Outcome::kAnyBut5xx}) {
-    if (OutcomeName(o) == name) return o;
-  }
-  return std::nullopt;
-}
-
 MatchedRules MatchRules(const RuleSet& rules, const Facts& facts) {
   MatchedRules m;
   for (const Rule& rule : rules.grants) {

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/case.h"
 #include "harness/data_file.h"
 #include "harness/facts.h"
 
@@ -138,11 +139,6 @@ class ScopedConditionFlip {
 
 // FillAbilities sets facts->abilities from the table (sorted, unique).
 void FillAbilities(const RuleSet& rules, Facts* facts);
-
-// Outcome of a token request at the token endpoint (cases/README.md "Expectations").
-enum class Outcome { kGranted, kUnauthorized, kForbidden, kNotFound, kAnyBut5xx };
-std::string_view OutcomeName(Outcome o);  // "granted", "unauthorized", ...
-std::optional<Outcome> ParseOutcome(std::string_view name);
 
 // MatchedRules are the grants and uncertain entries that hold for one resource's facts.
 // MatchRules computes them; a caller deciding many action lists for the same (subject,

@@ -34,6 +34,7 @@
 #include "harness/data_file.h"
 #include "harness/profile.h"
 #include "harness/steps.h"
+#include "harness/testing/world.h"
 #include "protocol/credentials.h"
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
@@ -45,23 +46,6 @@
 namespace regauth::harness::test_support {
 
 using Json = nlohmann::json;
-inline constexpr int64_t kNow = 1764000000;
-
-inline std::string Source(const std::string& rel) {
-  return std::string(REGAUTH_SOURCE_DIR) + "/" + rel;
-}
-
-inline const protocol::World& DefaultWorld() {
-  static const protocol::World world = [] {
-    auto text = ReadTextFile(Source("cases/worlds/gitlab-default.json"));
-    EXPECT_TRUE(text.has_value());
-    auto w = protocol::ParseWorld(*text, protocol::WorldContext{kNow, nullptr});
-    EXPECT_TRUE(w.has_value());
-    return std::move(*w);
-  }();
-  return world;
-}
-
 inline const Profile& ShippedProfile(std::string_view name) {
   static const std::vector<Profile> profiles = [] {
     auto r = LoadProfileDir(Source("cases/profiles"));

@@ -22,21 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-std::string StringParam(const Json& params, const char* name, std::string fallback = "") {
-  auto it = params.find(name);
-  if (it == params.end() || !it->is_string()) return fallback;
-  return it->get<std::string>();
-}
-
-// NullableParam: absent → `fallback`; null → nullopt; string → the string.
-std::optional<std::string> NullableParam(const Json& params, const char* name,
-                                         std::optional<std::string> fallback) {
-  auto it = params.find(name);
-  if (it == params.end()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  return std::nullopt;
-}
-
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -302,19 +287,19 @@ StepResult TokenRequest(const Step& step, const RunContext& ctx, CaseState& stat
   StepResult result;
   result.output.kind = StepKind::kTokenRequest;
   Subst subst(ctx, state, result);
-  const Json& p = step.params;
+  const TokenRequestStep& p = step.As<TokenRequestStep>();
   std::vector<CredentialUse> creds;
 
   std::optional<std::string> basic;
   std::optional<CredentialUse> basic_use;
-  const auto credential_id = NullableParam(p, "credential", std::nullopt);
+  const std::optional<std::string>& credential_id = p.credential;
   if (credential_id) {
     const protocol::Credential* c = ctx.world->FindCredential(*credential_id);
     if (c == nullptr) {
       result.skip = "credential '" + *credential_id + "' is not in the world";
       return result;
     }
-    const std::string mutation = StringParam(p, "mutate");
+    const std::string mutation = p.mutate.value_or("");
     std::string username = c->login_username;
     std::string secret = c->secret;
     if (mutation == "wrong_secret") secret = MutatedSecret(*c, *ctx.world);
@@ -330,20 +315,18 @@ StepResult TokenRequest(const Step& step, const RunContext& ctx, CaseState& stat
   }
 
   std::vector<std::string> query;
-  if (auto service = NullableParam(p, "service", std::string("${service}"))) {
-    auto v = subst(*service);
+  if (p.service) {
+    auto v = subst(*p.service);
     if (!v) return result;
     query.push_back("service=" + QueryEscape(*v));
   }
   std::vector<std::string> scopes;
-  if (auto it = p.find("scopes"); it != p.end() && it->is_array()) {
-    for (const auto& s : *it) {
-      auto v = subst(s.get<std::string>());
-      if (!v) return result;
-      scopes.push_back(*v);
-    }
+  for (const auto& scope : p.scopes) {
+    auto v = subst(scope);
+    if (!v) return result;
+    scopes.push_back(*v);
   }
-  if (StringParam(p, "scope_encoding", "repeated") == "space_joined") {
+  if (p.scope_encoding == "space_joined") {
     if (!scopes.empty()) {
       std::string joined;
       for (std::size_t i = 0; i < scopes.size(); ++i) joined += (i ? " " : "") + scopes[i];
@@ -352,29 +335,27 @@ StepResult TokenRequest(const Step& step, const RunContext& ctx, CaseState& stat
   } else {
     for (const auto& s : scopes) query.push_back("scope=" + QueryEscape(s));
   }
-  if (auto it = p.find("query"); it != p.end() && it->is_object()) {
-    for (const auto& [k, v] : it->items()) {
-      auto value = subst(v.get<std::string>(), &creds);
-      if (!value) return result;
-      query.push_back(QueryEscape(k) + "=" + QueryEscape(*value));
-    }
+  for (const auto& [k, v] : p.query) {
+    auto value = subst(v, &creds);
+    if (!value) return result;
+    query.push_back(QueryEscape(k) + "=" + QueryEscape(*value));
   }
 
   ClientRequest req;
-  req.method = StringParam(p, "method", "GET");
+  req.method = p.method;
   req.url = WithQuery(ctx.target->realm, query);
-  if (auto auth = NullableParam(p, "authorization", std::nullopt)) {
-    auto v = subst(*auth, &creds);
+  if (p.authorization) {
+    auto v = subst(*p.authorization, &creds);
     if (!v) return result;
     req.headers.emplace_back("Authorization", *v);
   } else if (basic) {
     req.headers.emplace_back("Authorization", *basic);
     creds.insert(creds.begin(), *basic_use);
   }
-  if (auto it = p.find("form"); it != p.end() && it->is_object()) {
+  if (p.form) {
     std::string body;
-    for (const auto& [k, v] : it->items()) {
-      auto value = subst(v.get<std::string>(), &creds);
+    for (const auto& [k, v] : *p.form) {
+      auto value = subst(v, &creds);
       if (!value) return result;
       if (!body.empty()) body += '&';
       body += QueryEscape(k) + "=" + QueryEscape(*value);
@@ -413,34 +394,34 @@ StepResult RegistryRequest(const Step& step, const RunContext& ctx, CaseState& s
   StepResult result;
   result.output.kind = StepKind::kRegistryRequest;
   Subst subst(ctx, state, result);
-  const Json& p = step.params;
+  const RegistryRequestStep& p = step.As<RegistryRequestStep>();
   std::vector<CredentialUse> creds;
   ClientRequest req;
-  req.method = StringParam(p, "method", "GET");
-  auto path = subst(StringParam(p, "path", "/v2/"));
+  req.method = p.method;
+  auto path = subst(p.path);
   if (!path) return result;
   req.url = path->starts_with("http://") || path->starts_with("https://")
                 ? *path
                 : ctx.target->registry_url + *path;
   bool credentials = false;
-  if (auto name = NullableParam(p, "token", std::nullopt)) {
-    auto it = state.tokens.find(*name);
+  if (p.token) {
+    auto it = state.tokens.find(*p.token);
     if (it == state.tokens.end()) {
-      result.stop = "token '" + *name + "' was not obtained by an earlier step";
+      result.stop = "token '" + *p.token + "' was not obtained by an earlier step";
       return result;
     }
     req.headers.emplace_back("Authorization", "Bearer " + it->second);
     credentials = true;
   }
-  if (auto auth = NullableParam(p, "authorization", std::nullopt)) {
-    auto v = subst(*auth, &creds);
+  if (p.authorization) {
+    auto v = subst(*p.authorization, &creds);
     if (!v) return result;
     req.headers.emplace_back("Authorization", *v);
     credentials = true;
   }
-  if (auto it = p.find("headers"); it != p.end() && it->is_object()) {
-    for (const auto& [k, v] : it->items()) {
-      auto value = subst(v.get<std::string>(), &creds);
+  {
+    for (const auto& [k, v] : p.headers) {
+      auto value = subst(v, &creds);
       if (!value) return result;
       if (EqualsNoCase(k, "Authorization") || EqualsNoCase(k, "Proxy-Authorization") ||
           EqualsNoCase(k, "Cookie")) {
@@ -449,13 +430,13 @@ StepResult RegistryRequest(const Step& step, const RunContext& ctx, CaseState& s
       req.headers.emplace_back(k, *value);
     }
   }
-  if (auto it = p.find("body"); it != p.end()) {
-    if (it->is_string()) {
-      auto v = subst(it->get<std::string>(), &creds);
+  if (!p.body.empty()) {
+    if (p.body.text) {
+      auto v = subst(*p.body.text, &creds);
       if (!v) return result;
       req.body = *v;
-    } else if (it->is_object()) {
-      const std::string name = StringParam(*it, "blob");
+    } else {
+      const std::string& name = p.body.blob;
       const OciBlob* blob = ctx.image != nullptr ? ctx.image->Blob(name) : nullptr;
       if (blob == nullptr) {
         result.error = "unknown blob '" + name + "' (generated blobs: layer, config, manifest)";
@@ -508,10 +489,10 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
   StepResult result;
   result.output.kind = StepKind::kForgeToken;
   Subst subst(ctx, state, result);
-  const Json& p = step.params;
-  const std::string sign_with = StringParam(p, "sign_with", "signing_key");
-  const std::string variant = StringParam(p, "signature", "valid");
-  const bool padded = StringParam(p, "encoding", "strict") == "padded";
+  const ForgeTokenStep& p = step.As<ForgeTokenStep>();
+  const std::string& sign_with = p.sign_with;
+  const std::string& variant = p.signature;
+  const bool padded = p.encoding == "padded";
 
   if ((sign_with == "signing_key" && !ctx.signing_key) ||
       (sign_with == "hmac_with_public_pem" && !ctx.verify_key)) {
@@ -522,14 +503,14 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
 
   // Header and claims texts: verbatim (substituted) text, or the objects serialised compactly.
   std::string header_text;
-  if (auto t = NullableParam(p, "header_text", std::nullopt)) {
-    auto v = subst(*t);
+  if (p.header_text) {
+    auto v = subst(*p.header_text);
     if (!v) return result;
     header_text = *v;
   } else {
     Json header;
-    if (auto it = p.find("header"); it != p.end()) {
-      auto v = subst.JsonValue(*it);
+    if (p.header) {
+      auto v = subst.JsonValue(*p.header);
       if (!v) return result;
       header = std::move(*v);
     } else {
@@ -545,14 +526,14 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
     header_text = header.dump();
   }
   std::string claims_text;
-  if (auto t = NullableParam(p, "claims_text", std::nullopt)) {
-    auto v = subst(*t);
+  if (p.claims_text) {
+    auto v = subst(*p.claims_text);
     if (!v) return result;
     claims_text = *v;
   } else {
     Json claims;
-    if (auto it = p.find("claims"); it != p.end()) {
-      auto v = subst.JsonValue(*it);
+    if (p.claims) {
+      auto v = subst.JsonValue(*p.claims);
       if (!v) return result;
       claims = std::move(*v);
     } else {
@@ -657,16 +638,16 @@ StepResult DockerLoginFlow(const Step& step, const RunContext& ctx, CaseState& s
   StepResult result;
   result.output.kind = StepKind::kDockerLoginFlow;
   Subst subst(ctx, state, result);
-  const Json& p = step.params;
-  const std::string id = StringParam(p, "credential");
+  const DockerLoginFlowStep& p = step.As<DockerLoginFlowStep>();
+  const std::string& id = p.credential;
   const protocol::Credential* c = ctx.world->FindCredential(id);
   if (c == nullptr) {
     result.skip = "credential '" + id + "' is not in the world";
     return result;
   }
   std::string username = c->login_username;
-  if (auto u = NullableParam(p, "username", std::nullopt)) {
-    auto v = subst(*u);
+  if (!p.username.empty()) {
+    auto v = subst(p.username);
     if (!v) return result;
     username = *v;
   }
@@ -739,8 +720,8 @@ StepResult ClientTool(const Step& step, const RunContext& ctx, CaseState& state)
   StepResult result;
   result.output.kind = StepKind::kClientTool;
   Subst subst(ctx, state, result);
-  const Json& p = step.params;
-  const std::string tool = StringParam(p, "tool");
+  const ClientToolStep& p = step.As<ClientToolStep>();
+  const std::string& tool = p.tool;
   const std::optional<std::string>& exe = tool == "docker" ? ctx.tools.docker : ctx.tools.skopeo;
   if (!exe) {
     SkipOrError(ctx, result, tool + " is not installed here (not found in PATH)");
@@ -748,16 +729,14 @@ StepResult ClientTool(const Step& step, const RunContext& ctx, CaseState& state)
   }
   std::vector<CredentialUse> creds;
   std::vector<std::string> args;
-  if (auto it = p.find("args"); it != p.end() && it->is_array()) {
-    for (const auto& a : *it) {
-      auto v = subst(a.get<std::string>(), &creds);
-      if (!v) return result;
-      args.push_back(*v);
-    }
+  for (const auto& a : p.args) {
+    auto v = subst(a, &creds);
+    if (!v) return result;
+    args.push_back(*v);
   }
   std::string stdin_text;
-  if (auto s = NullableParam(p, "stdin", std::nullopt)) {
-    auto v = subst(*s, &creds);
+  if (!p.stdin_text.empty()) {
+    auto v = subst(p.stdin_text, &creds);
     if (!v) return result;
     stdin_text = *v;
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness/runner_test_support.h"
+#include "harness/testing/steps.h"
 #include "protocol/base64.h"
 
 namespace regauth::harness {
@@ -18,13 +19,7 @@ using test_support::TestKey;
 using test_support::TestRun;
 using Json = nlohmann::json;
 
-Step MakeStep(StepKind kind, Json params, std::string save_as = "") {
-  Step s;
-  s.kind = kind;
-  s.params = std::move(params);
-  s.save_as = std::move(save_as);
-  return s;
-}
+using test_support::MakeStep;
 
 // Query parameters are encoded as Go's url.QueryEscape, which docker and skopeo use.
 TEST(QueryEscape, MatchesGoQueryEscape) {

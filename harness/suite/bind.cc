@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <type_traits>
 
+#include "harness/case_loader.h"
 #include "harness/facts.h"
+#include "harness/suite/step_fields.h"
 
 namespace regauth::harness {
 namespace {
@@ -43,29 +46,39 @@ std::optional<BindingRef> ParseRef(std::string_view inner) {
   return ref;
 }
 
-// ForEachRef calls `fn` for every binding reference in the strings of `v` (members' values,
-// array elements; member names are literal).
-void ForEachRef(const Json& v, const std::function<void(const BindingRef&)>& fn) {
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    std::size_t pos = 0;
-    while ((pos = s.find("${", pos)) != std::string::npos) {
-      const std::size_t end = s.find('}', pos + 2);
-      if (end == std::string::npos) break;
-      if (auto ref = ParseRef(std::string_view(s).substr(pos + 2, end - pos - 2))) fn(*ref);
-      pos = end + 1;
-    }
-  } else if (v.is_array() || v.is_object()) {
-    for (const auto& child : v) ForEachRef(child, fn);
+// ForEachRef calls `fn` for every binding reference in `s`.
+void ForEachRef(const std::string& s, const std::function<void(const BindingRef&)>& fn) {
+  std::size_t pos = 0;
+  while ((pos = s.find("${", pos)) != std::string::npos) {
+    const std::size_t end = s.find('}', pos + 2);
+    if (end == std::string::npos) break;
+    if (auto ref = ParseRef(std::string_view(s).substr(pos + 2, end - pos - 2))) fn(*ref);
+    pos = end + 1;
   }
 }
 
-// ForEachCaseText visits every JSON value of a case that may hold binding references.
-void ForEachCaseText(const Case& c, const std::function<void(const Json&)>& fn) {
-  fn(Json(c.title));
-  fn(Json(c.requirement));
-  for (const auto& s : c.steps) fn(s.params);
-  fn(c.expect);
+// VisitJsonStrings calls `fn` on the strings of `v` (member values, array elements; member
+// names are literal).
+template <typename J, typename Fn>
+void VisitJsonStrings(J& v, const Fn& fn) {
+  if (v.is_string()) {
+    if constexpr (std::is_const_v<J>) {
+      fn(v.template get_ref<const std::string&>());
+    } else {
+      fn(v.template get_ref<std::string&>());
+    }
+  } else if (v.is_array() || v.is_object()) {
+    for (auto& child : v) VisitJsonStrings(child, fn);
+  }
+}
+
+// ForEachCaseText visits every string of a case that may hold binding references: title,
+// requirement, the steps' free-text parameters, the expectation.
+void ForEachCaseText(const Case& c, const std::function<void(const std::string&)>& fn) {
+  fn(c.title);
+  fn(c.requirement);
+  for (const auto& s : c.steps) VisitStepStrings(s.params, fn);
+  VisitJsonStrings(c.expect, fn);
 }
 
 const CaseBinding* FindBinding(const std::vector<CaseBinding>& bindings, std::string_view name) {
@@ -114,42 +127,35 @@ std::optional<std::string> Attribute(const p::World& world, const Bound& b,
   return std::nullopt;
 }
 
-// Substitute replaces every binding reference in the strings of `v`. Returns the first
-// reference without a value (the entity lacks the attribute), or nullopt.
+// Substitute replaces every binding reference in `s`. Returns the first reference without a
+// value (the entity lacks the attribute), or nullopt.
 std::optional<std::string> Substitute(const p::World& world, const std::vector<Bound>& bound,
-                                      Json* v) {
-  if (v->is_string()) {
-    const std::string& s = v->get_ref<const std::string&>();
-    if (s.find("${") == std::string::npos) return std::nullopt;
-    std::string out;
-    std::size_t pos = 0, from = 0;
-    while ((pos = s.find("${", pos)) != std::string::npos) {
-      const std::size_t end = s.find('}', pos + 2);
-      if (end == std::string::npos) break;
-      auto ref = ParseRef(std::string_view(s).substr(pos + 2, end - pos - 2));
-      if (!ref) {
-        pos = end + 1;
-        continue;
-      }
-      auto it = std::find_if(bound.begin(), bound.end(),
-                             [&](const Bound& b) { return b.name == ref->name; });
-      if (it == bound.end()) return "${" + ref->name + "." + ref->attribute + "}";
-      auto value = Attribute(world, *it, ref->attribute);
-      if (!value) {
-        return "${" + ref->name + "." + ref->attribute + "} (" + it->Entity() + " has no " +
-               ref->attribute + ")";
-      }
-      out.append(s, from, pos - from);
-      out += *value;
-      pos = from = end + 1;
+                                      std::string* s) {
+  if (s->find("${") == std::string::npos) return std::nullopt;
+  std::string out;
+  std::size_t pos = 0, from = 0;
+  while ((pos = s->find("${", pos)) != std::string::npos) {
+    const std::size_t end = s->find('}', pos + 2);
+    if (end == std::string::npos) break;
+    auto ref = ParseRef(std::string_view(*s).substr(pos + 2, end - pos - 2));
+    if (!ref) {
+      pos = end + 1;
+      continue;
     }
-    out.append(s, from, std::string::npos);
-    *v = std::move(out);
-  } else if (v->is_array() || v->is_object()) {
-    for (auto& child : *v) {
-      if (auto missing = Substitute(world, bound, &child)) return missing;
+    auto it = std::find_if(bound.begin(), bound.end(),
+                           [&](const Bound& b) { return b.name == ref->name; });
+    if (it == bound.end()) return "${" + ref->name + "." + ref->attribute + "}";
+    auto value = Attribute(world, *it, ref->attribute);
+    if (!value) {
+      return "${" + ref->name + "." + ref->attribute + "} (" + it->Entity() + " has no " +
+             ref->attribute + ")";
     }
+    out.append(*s, from, pos - from);
+    out += *value;
+    pos = from = end + 1;
   }
+  out.append(*s, from, std::string::npos);
+  *s = std::move(out);
   return std::nullopt;
 }
 
@@ -377,7 +383,7 @@ LoadResult<std::vector<CaseBinding>> MergeBindings(const std::vector<CaseBinding
 
 std::vector<std::string> BindingRefs(const Case& c) {
   std::vector<std::string> out;
-  ForEachCaseText(c, [&](const Json& v) {
+  ForEachCaseText(c, [&](const std::string& v) {
     ForEachRef(v, [&](const BindingRef& ref) {
       if (std::find(out.begin(), out.end(), ref.name) == out.end()) out.push_back(ref.name);
     });
@@ -388,7 +394,7 @@ std::vector<std::string> BindingRefs(const Case& c) {
 std::optional<LoadError> CheckBindingRefs(const Case& c, const std::string& file,
                                           const std::string& pointer) {
   std::optional<LoadError> error;
-  ForEachCaseText(c, [&](const Json& v) {
+  ForEachCaseText(c, [&](const std::string& v) {
     ForEachRef(v, [&](const BindingRef& ref) {
       if (error) return;
       const CaseBinding* b = FindBinding(c.bindings, ref.name);
@@ -449,19 +455,24 @@ void BindCase(const protocol::World& world, Case* c) {
   }
   Case out = *c;
   std::optional<std::string> missing;
-  Json title(out.title), requirement(out.requirement);
-  missing = Substitute(world, *bound, &title);
-  if (!missing) missing = Substitute(world, *bound, &requirement);
-  for (auto& s : out.steps) {
-    if (!missing) missing = Substitute(world, *bound, &s.params);
-  }
-  if (!missing) missing = Substitute(world, *bound, &out.expect);
+  auto substitute = [&](std::string& text) {
+    if (!missing) missing = Substitute(world, *bound, &text);
+  };
+  substitute(out.title);
+  substitute(out.requirement);
+  for (auto& s : out.steps) VisitStepStrings(s.params, substitute);
+  VisitJsonStrings(out.expect, substitute);
   if (missing) {
     c->unmet = "needs: " + *missing;
     return;
   }
-  out.title = title.get<std::string>();
-  out.requirement = requirement.get<std::string>();
+  // The expectation was validated at load; substitution changes only strings.
+  auto e = ParseExpectation(out.expect, out.layer, out.id, "/expect", out.steps.size());
+  if (!e) {
+    c->unmet = "needs: " + DescribeLoadError(e.error());
+    return;
+  }
+  out.expectation = std::move(*e);
   for (const auto& b : *bound) out.bound.emplace_back(b.name, b.Entity());
   *c = std::move(out);
 }

@@ -10,8 +10,8 @@ namespace regauth::harness {
 namespace {
 
 using Json = nlohmann::json;
-using testing::DefaultWorld;
-using testing::WorldFromText;
+using test_support::DefaultWorld;
+using test_support::WorldFromText;
 
 // A small world: one group, a public and a private project, a developer with a PAT, a job.
 constexpr const char* kSmallWorld = R"({
@@ -71,9 +71,9 @@ TEST(BindCase, SubstitutesTitleStepsAndExpectation) {
   BindCase(world, &c);
   EXPECT_EQ(c.unmet, "");
   EXPECT_EQ(c.title, "ann-pat pulls g/priv");
-  EXPECT_EQ(c.steps[0].params["credential"], "ann-pat");
-  EXPECT_EQ(c.steps[0].params["scopes"][0], "repository:g/priv:pull");
-  EXPECT_EQ(c.steps[0].params["query"]["account"], "${cred:ann-pat.username}");
+  EXPECT_EQ(*c.steps[0].As<TokenRequestStep>().credential, "ann-pat");
+  EXPECT_EQ(c.steps[0].As<TokenRequestStep>().scopes[0], "repository:g/priv:pull");
+  EXPECT_EQ(c.steps[0].As<TokenRequestStep>().query.at("account"), "${cred:ann-pat.username}");
   EXPECT_EQ(c.expect["access"][0]["name"], "g/priv");
   ASSERT_EQ(c.bound.size(), 2u);
   // In name order: a parsed JSON object keeps its members sorted.
@@ -99,7 +99,7 @@ TEST(BindCase, UnmetSelectorNamesTheMissingFact) {
   Case c = LoadOne(PullCase(bind));
   BindCase(world, &c);
   EXPECT_EQ(c.unmet, "needs: a PAT of a developer of it");
-  EXPECT_EQ(c.steps[0].params["credential"], "${dev.id}");  // left unbound
+  EXPECT_EQ(*c.steps[0].As<TokenRequestStep>().credential, "${dev.id}");  // left unbound
 }
 
 // The search backtracks: the first private project (g/priv) has the developer, but the job's
@@ -113,8 +113,8 @@ TEST(BindCase, BacktracksOverEarlierBindings) {
   Case c = LoadOne(PullCase(bind));
   BindCase(world, &c);
   EXPECT_EQ(c.unmet, "");
-  EXPECT_EQ(c.steps[0].params["scopes"][0], "repository:g/ci:pull");
-  EXPECT_EQ(c.steps[0].params["credential"], "job-7");
+  EXPECT_EQ(c.steps[0].As<TokenRequestStep>().scopes[0], "repository:g/ci:pull");
+  EXPECT_EQ(*c.steps[0].As<TokenRequestStep>().credential, "job-7");
 }
 
 // Two project bindings never bind the same project ("another private project").
@@ -154,7 +154,7 @@ TEST(BindCase, NameSelectsDeployTokenAndMissingAttributeSkips) {
                              {"name", "gitlab-deploy-token"}}}});
   Case c = LoadOne(doc);
   BindCase(world, &c);
-  EXPECT_EQ(c.steps[0].params["credential"], "acme-group-deploy-gitlab-deploy-token");
+  EXPECT_EQ(*c.steps[0].As<TokenRequestStep>().credential, "acme-group-deploy-gitlab-deploy-token");
   doc["cases"][0]["title"] = "${dev.user}";
   Case d = LoadOne(doc);
   BindCase(world, &d);

@@ -154,23 +154,19 @@ bool SameDecision(const Decision& a, const Decision& b) {
 // Prepare rebuilds the subject and the requests of a matrix case (one token_request step).
 std::optional<Prepared> Prepare(const p::World& world, const RuleSet& rules, const Case& c) {
   if (c.steps.size() != 1 || c.steps[0].kind != StepKind::kTokenRequest) return std::nullopt;
-  const Json& params = c.steps[0].params;
+  const auto& request = c.steps[0].As<TokenRequestStep>();
   Subject subject = Subject::Anonymous();
-  if (auto it = params.find("credential"); it != params.end() && it->is_string()) {
-    const p::Credential* cred = world.FindCredential(it->get<std::string>());
+  if (request.credential) {
+    const p::Credential* cred = world.FindCredential(*request.credential);
     if (cred == nullptr) return std::nullopt;
     Mutation m = Mutation::kNone;
-    if (auto mu = params.find("mutate"); mu != params.end() && mu->is_string()) {
-      m = ParseMutation(mu->get<std::string>()).value_or(Mutation::kNone);
-    }
+    if (request.mutate) m = ParseMutation(*request.mutate).value_or(Mutation::kNone);
     subject = Subject::Of(*cred, m);
   }
   Prepared prep;
   prep.c = &c;
-  const Json scopes = params.value("scopes", Json::array());
-  prep.facts.reserve(scopes.size() + 1);
-  for (const auto& s : scopes) {
-    const std::string scope = s.get<std::string>();
+  prep.facts.reserve(request.scopes.size() + 1);
+  for (const std::string& scope : request.scopes) {
     const std::size_t first = scope.find(':'), last = scope.rfind(':');
     if (first == std::string::npos || first == last) return std::nullopt;
     ResourceRequest q;

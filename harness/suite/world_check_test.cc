@@ -56,7 +56,7 @@ const ConditionWitness* Find(const WorldCheckReport& r, std::string_view conditi
 
 // A condition is covered when flipping it alone changes some case's expected answer.
 TEST(CheckWorld, RuleConditionsWithAndWithoutWitness) {
-  const auto world = testing::WorldFromText(kWorld);
+  const auto world = test_support::WorldFromText(kWorld);
   auto m = ParseMatrix(kMatrix, "tiny.json");
   ASSERT_TRUE(m.has_value()) << DescribeLoadError(m.error());
   const WorldCheckReport r = CheckWorld(world, {*m}, {});
@@ -73,7 +73,7 @@ TEST(CheckWorld, RuleConditionsWithAndWithoutWitness) {
 
 // Dimension values the world never reaches are listed as missing.
 TEST(CheckWorld, DimensionsListMissingValues) {
-  const auto world = testing::WorldFromText(kWorld);
+  const auto world = test_support::WorldFromText(kWorld);
   auto m = ParseMatrix(kMatrix, "tiny.json");
   ASSERT_TRUE(m.has_value());
   const WorldCheckReport r = CheckWorld(world, {*m}, {});
@@ -89,7 +89,7 @@ TEST(CheckWorld, DimensionsListMissingValues) {
 
 // Hand-written cases the world cannot bind are listed with the missing fact.
 TEST(CheckWorld, UnexercisedCasesNameTheFact) {
-  const auto world = testing::WorldFromText(kWorld);
+  const auto world = test_support::WorldFromText(kWorld);
   const Json doc = Json::parse(R"({"cases": [
     {"id": "t/x/job", "title": "t", "layer": "token-endpoint", "requirement": "r", "source": "s",
      "bind": {"j": {"credential": {"kind": "job_token"}, "description": "a job token"}},
