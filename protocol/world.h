@@ -14,7 +14,8 @@
 //
 // Loading validates everything and fails on the first problem with a WorldError naming the
 // place (RFC 6901 JSON pointer) and what was expected; a message never contains a secret.
-// Checked: JSON syntax and limits; unknown members (typos must not be silently ignored); member
+// Checked: JSON syntax and limits; unknown members (typos must not be silently ignored; only the
+// annotations "$schema" and "$comment" are allowed in every object, with any value); member
 // types; enum values (the message lists the allowed ones); path and username syntax (a simple
 // check of GitLab's path characters — full container-repository-name validation is left to the
 // users of the model); dangling references (a member naming an unknown user, a credential naming

@@ -189,6 +189,12 @@ const ErrorCase kErrorCases[] = {
      WorldErrorCode::kUnknownMember, "/credentials/0/scopes", "a password credential"},
     {"member name with slash", Replace(R"("name": "t",)", R"("name": "t", "a/b~c": 1,)"),
      WorldErrorCode::kUnknownMember, "/a~1b~0c", "unknown member"},
+    // Only "$schema" and "$comment" are annotations; any other '$' member is a typo.
+    {"other dollar member", Replace(R"("name": "t",)", R"("name": "t", "$id": "w",)"),
+     WorldErrorCode::kUnknownMember, "/$id", "unknown member \"$id\""},
+    {"dollar member in a user",
+     Replace(R"({"username": "bob"})", R"({"username": "bob", "$coment": "typo"})"),
+     WorldErrorCode::kUnknownMember, "/users/1/$coment", "a user"},
     // Types and required members.
     {"missing name", Replace(R"("name": "t",)", ""), WorldErrorCode::kMissingMember, "/name",
      "required"},
@@ -338,6 +344,35 @@ TEST_P(WorldErrorTest, FailsWithPointerAndPreciseMessage) {
 
 INSTANTIATE_TEST_SUITE_P(Table, WorldErrorTest, testing::ValuesIn(kErrorCases),
                          testing_support::LabelName());
+
+// "$schema" (so editors validate the file against cases/schema/world.schema.json) and "$comment"
+// are allowed at the top level and in every object, with any value, and change nothing.
+TEST(World, AcceptsSchemaAndCommentAnnotationsEverywhere) {
+  std::string text = Replace(R"("name": "t",)", R"("$schema": "../schema/world.schema.json",
+    "$comment": ["notes", {"any": 1}], "name": "t", "instance": {"$comment": "i"},)");
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"username": "bob"})", R"({"$comment": "u", "username": "bob"})"},
+           {R"({"user": "alice", "role": "developer"})",
+            R"({"user": "alice", "role": "developer", "$comment": 7})"},
+           {R"("path": "acme", "id": 10,)", R"("path": "acme", "$comment": null, "id": 10,)"},
+           {R"("job_token_scope": {"allowlist")",
+            R"("job_token_scope": {"$comment": "s", "allowlist")"},
+           {R"("id": 8, "project")", R"("id": 8, "$comment": "j", "project")"},
+           {R"({"id": "job-7", "kind")", R"({"$schema": "x", "id": "job-7", "kind")"},
+       }) {
+    const std::size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  auto annotated = ParseWorld(text, Context());
+  ASSERT_TRUE(annotated.has_value()) << DescribeWorldError(annotated.error());
+  auto plain = ParseWorld(kBase, Context());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(annotated->Users().size(), plain->Users().size());
+  EXPECT_EQ(CredentialsJson(*annotated), CredentialsJson(*plain));
+  EXPECT_EQ(annotated->FindProject("acme/app")->job_token_scope.allowlist,
+            plain->FindProject("acme/app")->job_token_scope.allowlist);
+}
 
 // Secrets resolve from ${ENV} at load; no message ever contains a secret value.
 TEST(World, ResolvesEnvSecretsAndNeverEchoesSecrets) {

@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libboost-dev libcli11-dev
   # real peers and tools used by tests and benchmarks
   docker-registry skopeo wrk openssl curl ca-certificates chromium python3
+  # scripts/validate-data.py: the data files against cases/schema/ (Draft 2020-12)
+  python3-jsonschema
 )
 
 missing=()
