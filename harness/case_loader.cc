@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "harness/refs.h"
 #include "harness/suite/bind.h"
 #include "harness/suite/step_fields.h"
 
@@ -323,17 +324,14 @@ bool ParseDimensions(DataReader& r, const Json& v, const std::string& ptr, Dimen
 
 // AddCredentialRefs adds the ids of the ${cred:<id>.…} references in `s`.
 void AddCredentialRefs(const std::string& s, std::vector<std::string>* out) {
-  std::size_t pos = 0;
-  while ((pos = s.find("${cred:", pos)) != std::string::npos) {
-    const std::size_t start = pos + 7;
-    const std::size_t end = s.find_first_of(".}", start);
-    if (end == std::string::npos) break;
-    std::string id = s.substr(start, end - start);
+  ForEachRef(s, [&](std::string_view inner) {
+    if (!inner.starts_with("cred:")) return;
+    inner.remove_prefix(5);
+    std::string id(inner.substr(0, inner.find('.')));
     if (!id.empty() && std::find(out->begin(), out->end(), id) == out->end()) {
       out->push_back(std::move(id));
     }
-    pos = end;
-  }
+  });
 }
 
 }  // namespace

@@ -154,6 +154,15 @@ std::string_view JsonTypeName(const nlohmann::json& value) {
   }
 }
 
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& s : parts) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
 std::string JoinNames(const std::vector<std::string_view>& names) {
   std::string out;
   for (const auto& n : names) {

@@ -148,4 +148,7 @@ class DataReader {
 // JoinNames renders a list for messages: "a, b, c".
 std::string JoinNames(const std::vector<std::string_view>& names);
 
+// Join concatenates `parts` with `sep` between them.
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
 }  // namespace regauth::harness

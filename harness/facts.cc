@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/ascii.h"
+
 namespace regauth::harness {
 namespace {
 
 namespace p = protocol;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::vector<std::string> SortedUnique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -25,7 +20,7 @@ std::vector<std::string> SortedUnique(std::vector<std::string> v) {
 // subgroups.
 bool InGroup(const p::World& world, std::string_view path, std::string_view group_path) {
   for (const p::Group* g : world.AncestorGroups(path)) {
-    if (EqualsIgnoreCase(g->path, group_path)) return true;
+    if (p::EqualsIgnoreAsciiCase(g->path, group_path)) return true;
   }
   return false;
 }
@@ -36,11 +31,11 @@ bool InGroup(const p::World& world, std::string_view path, std::string_view grou
 // ancestor of it.
 std::string JobRelation(const p::World& world, const p::Project& job_project,
                         const p::Project& target) {
-  if (EqualsIgnoreCase(job_project.path, target.path)) return "own";
+  if (p::EqualsIgnoreAsciiCase(job_project.path, target.path)) return "own";
   if (!target.job_token_scope.inbound_enabled) return "inbound-disabled";
   for (const auto& entry : target.job_token_scope.allowlist) {
     if (entry.kind == p::AllowlistEntry::Kind::kProject) {
-      if (EqualsIgnoreCase(entry.path, job_project.path)) return "allowlisted";
+      if (p::EqualsIgnoreAsciiCase(entry.path, job_project.path)) return "allowlisted";
     } else if (InGroup(world, job_project.path, entry.path)) {
       return "allowlisted";
     }
@@ -250,7 +245,8 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
     case p::CredentialKind::kProjectAccessToken:
     case p::CredentialKind::kDeployToken: {
       const p::Project* own = world.ProjectOf(*c);
-      f.relation = own != nullptr && EqualsIgnoreCase(own->path, project->path) ? "own" : "other";
+      f.relation =
+          own != nullptr && p::EqualsIgnoreAsciiCase(own->path, project->path) ? "own" : "other";
       break;
     }
     case p::CredentialKind::kGroupAccessToken:

@@ -7,22 +7,12 @@
 #include <memory>
 #include <thread>
 
+#include "protocol/headers.h"
+
 namespace regauth::harness {
 namespace {
 
 using protocol::Unexpected;
-
-bool EqualsAsciiNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // RFC 9110 §5.6.2 tchar.
 bool IsToken(std::string_view s) {
@@ -251,18 +241,11 @@ void RateLimiter::Acquire() {
 // ---- ClientResponse ----
 
 std::optional<std::string_view> ClientResponse::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (EqualsAsciiNoCase(k, name)) return std::string_view(v);
-  }
-  return std::nullopt;
+  return protocol::FindHeader(headers, name);
 }
 
 std::vector<std::string_view> ClientResponse::Headers(std::string_view name) const {
-  std::vector<std::string_view> out;
-  for (const auto& [k, v] : headers) {
-    if (EqualsAsciiNoCase(k, name)) out.emplace_back(v);
-  }
-  return out;
+  return protocol::HeaderValues(headers, name);
 }
 
 // ---- HttpClient ----
@@ -352,8 +335,8 @@ protocol::Expected<ClientResponse, ClientError> HttpClient::Send(const ClientReq
     if (!IsSendableValue(value)) {
       return Error(ClientErrorCode::kInvalidRequest, "header value contains CR, LF or NUL");
     }
-    has_content_type = has_content_type || EqualsAsciiNoCase(name, "content-type");
-    has_accept = has_accept || EqualsAsciiNoCase(name, "accept");
+    has_content_type = has_content_type || protocol::EqualsIgnoreAsciiCase(name, "content-type");
+    has_accept = has_accept || protocol::EqualsIgnoreAsciiCase(name, "accept");
     // curl syntax: "Name;" sends an empty field, "Name:" would remove the field.
     if (!append(value.empty() ? name + ";" : name + ": " + value)) {
       return Error(ClientErrorCode::kInternal, "out of memory");

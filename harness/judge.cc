@@ -6,8 +6,11 @@
 
 #include "harness/case_loader.h"
 #include "harness/facts.h"
+#include "harness/refs.h"
+#include "protocol/ascii.h"
 #include "protocol/challenge.h"
 #include "protocol/error_body.h"
+#include "protocol/headers.h"
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/scope.h"
@@ -19,22 +22,8 @@ namespace {
 namespace p = protocol;
 using Json = nlohmann::json;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
+using protocol::AsciiLower;
+using protocol::EqualsIgnoreAsciiCase;
 
 std::string StatusList(const std::vector<int>& v) {
   std::string out;
@@ -53,11 +42,7 @@ std::string ParseErrorText(const p::Error<Code>& e) {
 }
 
 std::vector<std::string_view> HeaderValues(const StepOutput& out, std::string_view name) {
-  std::vector<std::string_view> values;
-  for (const auto& [k, v] : out.response_headers) {
-    if (EqualsIgnoreCase(k, name)) values.push_back(v);
-  }
-  return values;
+  return protocol::HeaderValues(out.response_headers, name);
 }
 
 // Checks collects results and applies the profile's overrides and --strict.
@@ -342,7 +327,7 @@ std::string AuthTypeKind(const Step& step, const JudgeContext& ctx) {
 const p::Project* ProjectOfRepository(const p::World& world, std::string_view name) {
   const p::Project* best = nullptr;
   for (const auto& pr : world.Projects()) {
-    const std::string path = Lower(pr.path);
+    const std::string path = AsciiLower(pr.path);
     if (name == path ||
         (name.size() > path.size() && name.starts_with(path) && name[path.size()] == '/')) {
       if (best == nullptr || pr.path.size() > best->path.size()) best = &pr;
@@ -363,7 +348,7 @@ void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const Judge
     }
     const p::Project* pr = ProjectOfRepository(*ctx.world, a.name);
     if (pr == nullptr) continue;
-    Json want = {{"project_path", Lower(pr->path)}, {"project_id", pr->id}};
+    Json want = {{"project_path", AsciiLower(pr->path)}, {"project_id", pr->id}};
     const auto groups = ctx.world->AncestorGroups(pr->path);
     if (!groups.empty()) want["root_namespace_id"] = groups.front()->id;
     bool ok = a.meta.is_object();
@@ -700,7 +685,7 @@ void JudgeGranted(Checks& checks, const TokenExpectation& te, const Profile& pro
   if (!status_ok) return;
   {
     const auto ct = HeaderValues(out, "Content-Type");
-    const bool ok = !ct.empty() && Lower(ct[0]).starts_with("application/json");
+    const bool ok = !ct.empty() && AsciiLower(ct[0]).starts_with("application/json");
     checks.Add("content_type", Severity::kShould, ok, "application/json",
                ct.empty() ? "(absent)" : std::string(ct[0]));
   }
@@ -1091,32 +1076,24 @@ bool IsJwkThumbprint(std::string_view kid) {
 
 std::string Substitute(std::string_view text, const TargetInfo* target,
                        const protocol::World* world) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t start = text.find("${", pos);
-    if (start == std::string_view::npos) break;
-    const std::size_t end = text.find('}', start);
-    if (end == std::string_view::npos) break;
-    out.append(text.substr(pos, start - pos));
-    const std::string_view name = text.substr(start + 2, end - start - 2);
-    std::optional<std::string> value;
+  // Only the values the target announced (and the world's instance) resolve here; every other
+  // reference is kept as written.
+  auto resolve =
+      [&](std::string_view name) -> protocol::Expected<std::optional<std::string>, std::string> {
     if (target != nullptr) {
-      if (name == "registry") value = target->registry_url;
-      if (name == "registry_host") value = target->registry_host;
-      if (name == "realm") value = target->realm;
-      if (name == "service" && !target->service.empty()) value = target->service;
-      if (name == "issuer" && !target->issuer.empty()) value = target->issuer;
+      if (name == "registry") return std::optional(target->registry_url);
+      if (name == "registry_host") return std::optional(target->registry_host);
+      if (name == "realm") return std::optional(target->realm);
+      if (name == "service" && !target->service.empty()) return std::optional(target->service);
+      if (name == "issuer" && !target->issuer.empty()) return std::optional(target->issuer);
     }
-    if (!value && world != nullptr) {
-      if (name == "service") value = world->instance().service;
-      if (name == "issuer") value = world->instance().issuer;
+    if (world != nullptr) {
+      if (name == "service") return std::optional(world->instance().service);
+      if (name == "issuer") return std::optional(world->instance().issuer);
     }
-    out.append(value ? *value : std::string(text.substr(start, end - start + 1)));
-    pos = end + 1;
-  }
-  out.append(text.substr(pos));
-  return out;
+    return std::optional<std::string>();
+  };
+  return *ExpandRefs<std::string>(text, resolve);
 }
 
 std::vector<CheckResult> Judge(const Case& c, const Profile& profile, const JudgeContext& ctx,

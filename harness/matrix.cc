@@ -176,15 +176,6 @@ bool ParseReduce(DataReader& r, const Json& v, Matrix* m) {
   return true;
 }
 
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
 Facts FactsFor(const p::World& world, const RuleSet& rules, const Subject& s,
                const p::Project* project) {
   Facts f = ComputeFacts(world, s, project);

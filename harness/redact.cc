@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "protocol/ascii.h"
 #include "protocol/base64.h"
 
 namespace regauth::harness {
@@ -29,19 +30,12 @@ constexpr std::size_t kMaxUserDisplay = 64;
 // The JWT safety net needs a signature this long: shorter tails are not worth a false positive.
 constexpr std::size_t kMinUnknownSignature = 16;
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsAsciiNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
+using protocol::AsciiLower;
+using protocol::EqualsIgnoreAsciiCase;
 
 bool IsAnyOf(std::string_view s, std::initializer_list<std::string_view> names) {
   for (const std::string_view n : names) {
-    if (EqualsAsciiNoCase(s, n)) return true;
+    if (EqualsIgnoreAsciiCase(s, n)) return true;
   }
   return false;
 }
@@ -434,9 +428,9 @@ std::string Redactor::RedactAuthorizationHeader(std::string_view value) const {
   const std::size_t cred_begin = value.find_first_not_of(" \t", sp);
   if (cred_begin == std::string_view::npos) return Apply(value, std::move(spans));
   const std::string_view cred = value.substr(cred_begin);
-  if (EqualsAsciiNoCase(scheme, "basic")) {
+  if (EqualsIgnoreAsciiCase(scheme, "basic")) {
     spans.push_back(Span{cred_begin, value.size(), BasicReplacement(cred), 1});
-  } else if (EqualsAsciiNoCase(scheme, "bearer")) {
+  } else if (EqualsIgnoreAsciiCase(scheme, "bearer")) {
     if (const auto sig = JwtSignatureOffset(cred)) {
       if (*sig < cred.size()) {
         spans.push_back(Span{cred_begin + *sig, value.size(), std::string(kRedactedSignature), 1});
@@ -455,8 +449,8 @@ std::string Redactor::RedactHeaderValue(std::string_view name, std::string_view 
     return RedactAuthorizationHeader(value);
   }
   if (IsAnyOf(name, {"location", "content-location", "referer"})) return RedactUrl(value);
-  const bool cookie = EqualsAsciiNoCase(name, "cookie");
-  if (!cookie && !EqualsAsciiNoCase(name, "set-cookie")) return Redact(value);
+  const bool cookie = EqualsIgnoreAsciiCase(name, "cookie");
+  if (!cookie && !EqualsIgnoreAsciiCase(name, "set-cookie")) return Redact(value);
   // Cookie: every pair's value; Set-Cookie: the first pair's value (attributes stay).
   std::vector<Span> spans;
   FindSecrets(value, spans);

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "harness/process.h"
+#include "harness/refs.h"
+#include "protocol/ascii.h"
 #include "protocol/base64.h"
 #include "protocol/challenge.h"
 #include "protocol/credentials.h"
@@ -22,22 +24,10 @@ using Clock = std::chrono::steady_clock;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::optional<std::string> HeaderOf(const std::vector<std::pair<std::string, std::string>>& h,
                                     std::string_view name) {
   for (const auto& [k, v] : h) {
-    if (EqualsNoCase(k, name)) return v;
+    if (protocol::EqualsIgnoreAsciiCase(k, name)) return v;
   }
   return std::nullopt;
 }
@@ -423,8 +413,9 @@ StepResult RegistryRequest(const Step& step, const RunContext& ctx, CaseState& s
     for (const auto& [k, v] : p.headers) {
       auto value = subst(v, &creds);
       if (!value) return result;
-      if (EqualsNoCase(k, "Authorization") || EqualsNoCase(k, "Proxy-Authorization") ||
-          EqualsNoCase(k, "Cookie")) {
+      if (protocol::EqualsIgnoreAsciiCase(k, "Authorization") ||
+          protocol::EqualsIgnoreAsciiCase(k, "Proxy-Authorization") ||
+          protocol::EqualsIgnoreAsciiCase(k, "Cookie")) {
         credentials = true;
       }
       req.headers.emplace_back(k, *value);
@@ -860,18 +851,13 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
   auto fail = [](bool stop, std::string message) {
     return Unexpected<SubstitutionFailure>(SubstitutionFailure{stop, std::move(message)});
   };
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t start = text.find("${", pos);
-    if (start == std::string_view::npos) break;
-    const std::size_t end = text.find('}', start + 2);
-    if (end == std::string_view::npos) {
-      return fail(false, "unterminated ${ in '" + std::string(text.substr(start, 40)) + "'");
-    }
-    out.append(text.substr(pos, start - pos));
-    const std::string_view name = text.substr(start + 2, end - start - 2);
-    const TargetInfo& t = *ctx.target;
+  if (auto at = FindUnterminatedRef(text)) {
+    return fail(false, "unterminated ${ in '" + std::string(text.substr(*at, 40)) + "'");
+  }
+  const TargetInfo& t = *ctx.target;
+  using Value = protocol::Expected<std::optional<std::string>, SubstitutionFailure>;
+  return ExpandRefs<SubstitutionFailure>(text, [&](std::string_view name) -> Value {
+    std::string out;
     auto prefixed = [&](std::string_view prefix) -> std::optional<std::string_view> {
       if (!name.starts_with(prefix)) return std::nullopt;
       return name.substr(prefix.size());
@@ -992,10 +978,8 @@ protocol::Expected<std::string, SubstitutionFailure> SubstituteRefs(
     } else {
       return fail(false, "unknown reference ${" + std::string(name) + "}");
     }
-    pos = end + 1;
-  }
-  out.append(text.substr(pos));
-  return out;
+    return std::optional<std::string>(std::move(out));
+  });
 }
 
 std::string MutatedSecret(const protocol::Credential& c, const protocol::World& world) {
@@ -1015,9 +999,10 @@ std::string MutatedUsername(const protocol::Credential& c, const protocol::World
   std::string candidate = c.login_username + "-wrong";
   auto taken = [&](const std::string& name) {
     if (world.FindUser(name) != nullptr || world.FindUserByEmail(name) != nullptr) return true;
-    return std::any_of(
-        world.Credentials().begin(), world.Credentials().end(),
-        [&](const protocol::Credential& o) { return EqualsNoCase(o.login_username, name); });
+    return std::any_of(world.Credentials().begin(), world.Credentials().end(),
+                       [&](const protocol::Credential& o) {
+                         return protocol::EqualsIgnoreAsciiCase(o.login_username, name);
+                       });
   };
   while (taken(candidate)) candidate += "x";
   return candidate;
@@ -1060,7 +1045,7 @@ bool IsIpBanAnswer(int status, std::string_view content_type, std::string_view b
   if (status != 403) return false;
   std::string ct(content_type.substr(0, content_type.find(';')));
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
-  if (!EqualsNoCase(ct, "text/plain")) return false;
+  if (!protocol::EqualsIgnoreAsciiCase(ct, "text/plain")) return false;
   return !protocol::ParseJson(body).has_value();
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "protocol/ascii.h"
 #include "protocol/challenge.h"
 
 namespace regauth::harness {
@@ -22,13 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 Unexpected<TargetError> Fail(TargetErrorCode code, std::string message) {
   return Unexpected<TargetError>(TargetError{code, std::move(message)});
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
 }
 
 struct CurlUrlFree {
@@ -82,9 +76,9 @@ std::optional<Origin> OriginOf(std::string_view url) {
   if (!scheme || !host || !port) return std::nullopt;
   if (UrlPart(u.get(), CURLUPART_USER)) return std::nullopt;
   Origin o;
-  o.scheme = Lower(*scheme);
+  o.scheme = protocol::AsciiLower(*scheme);
   if (o.scheme != "http" && o.scheme != "https") return std::nullopt;
-  o.host = Lower(*host);
+  o.host = protocol::AsciiLower(*host);
   o.port = std::atoi(port->c_str());
   return o;
 }

@@ -26,8 +26,6 @@ constexpr std::array<bool, 256> MakeToken68Table() {
 constexpr auto kTchar = MakeTcharTable();
 constexpr auto kToken68 = MakeToken68Table();
 
-char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 std::string_view CodeName(GrammarError code) {
@@ -119,20 +117,6 @@ Result<std::size_t, GrammarError> ParseAuthParam(std::string_view s, std::size_t
   param->quoted = false;
   param->value.assign(s.substr(start, value_end - start));
   return value_end;
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToLowerAscii(c);
-  return out;
-}
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
-  }
-  return true;
 }
 
 }  // namespace regauth::protocol

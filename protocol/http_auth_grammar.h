@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/ascii.h"
 #include "protocol/result.h"
 
 namespace regauth::protocol {
@@ -85,11 +86,5 @@ Result<std::size_t, GrammarError> ParseQuotedString(std::string_view s, std::siz
 Result<std::size_t, GrammarError> ParseAuthParam(std::string_view s, std::size_t pos,
                                                  AuthParam* param,
                                                  std::size_t* value_start = nullptr);
-
-// AsciiLower returns `s` with A-Z lower-cased (scheme and parameter names are ASCII tokens).
-std::string AsciiLower(std::string_view s);
-// EqualsIgnoreAsciiCase compares ASCII case-insensitively (RFC 9110 §11.1: schemes are
-// case-insensitive).
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 
 }  // namespace regauth::protocol

@@ -13,12 +13,6 @@ namespace {
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 
-int64_t SaturatingAdd(int64_t a, int64_t b) {
-  if (b > 0 && a > kInt64Max - b) return kInt64Max;
-  if (b < 0 && a < kInt64Min - b) return kInt64Min;
-  return a + b;
-}
-
 // Member returns obj[name], or nullptr when absent (or null under Go struct decoding).
 const nlohmann::json* Member(const nlohmann::json& obj, const char* name, bool null_is_absent) {
   const auto it = obj.find(name);
@@ -165,28 +159,6 @@ TokenError FromJwsError(JwsError e) {
       return TokenError::kUnsupportedCrit;
   }
   return TokenError::kBadHeaderJson;
-}
-
-TokenError FromClaimsError(ClaimsError e) {
-  switch (e) {
-    case ClaimsError::kTooLarge:
-      return TokenError::kTooLarge;
-    case ClaimsError::kNotJson:
-    case ClaimsError::kNotObject:
-      return TokenError::kBadClaimsJson;
-    case ClaimsError::kDuplicateMember:
-      return TokenError::kDuplicateClaim;
-    case ClaimsError::kBadMemberType:
-    case ClaimsError::kBadAudience:
-      return TokenError::kBadClaim;
-    case ClaimsError::kAudienceArrayNotAllowed:
-      return TokenError::kAudienceArray;
-    case ClaimsError::kBadNumericDate:
-      return TokenError::kBadNumericDate;
-    case ClaimsError::kBadAccess:
-      return TokenError::kBadAccess;
-  }
-  return TokenError::kBadClaimsJson;
 }
 
 TokenError FromVerifyError(VerifyError e) {
@@ -394,6 +366,34 @@ Status<TokenError> CheckSignature(const Jws& jws, const SelectedKey& key,
 }
 
 }  // namespace
+
+TokenError FromClaimsError(ClaimsError e) {
+  switch (e) {
+    case ClaimsError::kTooLarge:
+      return TokenError::kTooLarge;
+    case ClaimsError::kNotJson:
+    case ClaimsError::kNotObject:
+      return TokenError::kBadClaimsJson;
+    case ClaimsError::kDuplicateMember:
+      return TokenError::kDuplicateClaim;
+    case ClaimsError::kBadMemberType:
+    case ClaimsError::kBadAudience:
+      return TokenError::kBadClaim;
+    case ClaimsError::kAudienceArrayNotAllowed:
+      return TokenError::kAudienceArray;
+    case ClaimsError::kBadNumericDate:
+      return TokenError::kBadNumericDate;
+    case ClaimsError::kBadAccess:
+      return TokenError::kBadAccess;
+  }
+  return TokenError::kBadClaimsJson;
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  if (b > 0 && a > kInt64Max - b) return kInt64Max;
+  if (b < 0 && a < kInt64Min - b) return kInt64Min;
+  return a + b;
+}
 
 std::string_view CodeName(ClaimsError code) {
   switch (code) {

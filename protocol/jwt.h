@@ -287,4 +287,13 @@ struct VerifiedToken {
 Result<VerifiedToken, TokenError> VerifyToken(std::string_view token, const TrustStore& trust,
                                               const VerifierProfile& profile, int64_t now_unix);
 
+// FromClaimsError maps a ParseClaims error to the TokenError VerifyToken reports for it. A
+// verifier that replays VerifyToken's stages (the reference registry, which plants bugs between
+// them) reports the same codes through it.
+TokenError FromClaimsError(ClaimsError e);
+
+// SaturatingAdd is a + b clamped to the int64 range: the time arithmetic of the exp/nbf/iat
+// checks (a token with exp = INT64_MAX and a leeway must not wrap around).
+int64_t SaturatingAdd(int64_t a, int64_t b);
+
 }  // namespace regauth::protocol

@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "protocol/ascii.h"
 #include "protocol/json.h"
 
 namespace regauth::protocol {
@@ -131,14 +132,6 @@ std::string AllowedList(const std::array<Spelling<E>, N>& table) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -207,7 +200,7 @@ bool ValidPathComponent(std::string_view c) {
     if (!ok) return false;
   }
   if (c.back() == '.') return false;
-  const std::string l = Lower(c);
+  const std::string l = AsciiLower(c);
   return !(l.ends_with(".git") || l.ends_with(".atom"));
 }
 
@@ -451,7 +444,7 @@ class WorldLoader {
   // ClaimRoute registers a top-level name (username or top-level group) or a full path (group,
   // project): GitLab's routes are unique case-insensitively across users, groups and projects.
   void ClaimRoute(const std::string& name, const std::string& ptr, std::string what) {
-    auto [it, inserted] = routes_.emplace(Lower(name), what + " " + Quote(name));
+    auto [it, inserted] = routes_.emplace(AsciiLower(name), what + " " + Quote(name));
     if (!inserted) {
       Throw(WorldErrorCode::kDuplicate, ptr,
             Quote(name) + " is already taken by " + it->second +
@@ -472,7 +465,7 @@ class WorldLoader {
       Member member;
       member.user = RequiredString(m, p, "user");
       member.role = RequiredEnum(m, p, "role", kRoles);
-      auto u = w_.user_by_name_.find(Lower(member.user));
+      auto u = w_.user_by_name_.find(AsciiLower(member.user));
       if (u == w_.user_by_name_.end()) {
         Throw(WorldErrorCode::kDanglingReference, Child(p, "user"),
               "no user named " + Quote(member.user) + " in /users");
@@ -535,7 +528,7 @@ class WorldLoader {
           Throw(WorldErrorCode::kBadValue, Child(p, "email"),
                 "expected an email address (local@domain)");
         }
-        auto [it, inserted] = w_.user_by_email_.emplace(Lower(*e), w_.users_.size());
+        auto [it, inserted] = w_.user_by_email_.emplace(AsciiLower(*e), w_.users_.size());
         if (!inserted) {
           Throw(WorldErrorCode::kDuplicate, Child(p, "email"),
                 "email already used by user " + Quote(w_.users_[it->second].username));
@@ -547,7 +540,7 @@ class WorldLoader {
       user.state = OptionalEnum(u, p, "state", kUserStates).value_or(UserState::kActive);
       user.two_factor = OptionalBool(u, p, "two_factor").value_or(false);
       user.description = OptionalString(u, p, "description").value_or("");
-      w_.user_by_name_.emplace(Lower(user.username), w_.users_.size());
+      w_.user_by_name_.emplace(AsciiLower(user.username), w_.users_.size());
       w_.users_.push_back(std::move(user));
     }
   }
@@ -578,7 +571,7 @@ class WorldLoader {
       group.visibility = RequiredEnum(g, p, "visibility", kVisibilities);
       group.members = LoadMembers(g, p);
       group.description = OptionalString(g, p, "description").value_or("");
-      w_.group_by_path_.emplace(Lower(group.path), w_.groups_.size());
+      w_.group_by_path_.emplace(AsciiLower(group.path), w_.groups_.size());
       w_.groups_.push_back(std::move(group));
     }
     // Second pass: parents exist and are at least as visible.
@@ -659,7 +652,7 @@ class WorldLoader {
       project.pending_delete = OptionalBool(j, p, "pending_delete").value_or(false);
       project.members = LoadMembers(j, p);
       project.description = OptionalString(j, p, "description").value_or("");
-      w_.project_by_path_.emplace(Lower(project.path), w_.projects_.size());
+      w_.project_by_path_.emplace(AsciiLower(project.path), w_.projects_.size());
       w_.projects_.push_back(std::move(project));
     }
   }
@@ -939,7 +932,7 @@ class WorldLoader {
     bot.username = name;
     bot.bot = true;
     bot.bot_credential = cred.id;
-    w_.user_by_name_.emplace(Lower(name), w_.users_.size());
+    w_.user_by_name_.emplace(AsciiLower(name), w_.users_.size());
     w_.users_.push_back(std::move(bot));
     members.push_back(Member{name, *cred.role});
     return name;
@@ -977,7 +970,7 @@ class WorldLoader {
           const User& u = RequireUser(c, p);
           cred.user = u.username;
           cred.login_username = u.username;
-          auto [it, inserted] = password_of_user.emplace(Lower(u.username), cred.id);
+          auto [it, inserted] = password_of_user.emplace(AsciiLower(u.username), cred.id);
           if (!inserted) {
             Throw(WorldErrorCode::kDuplicate, Child(p, "user"),
                   "user " + Quote(u.username) + " already has a password (credential " +
@@ -1235,17 +1228,17 @@ const T* Lookup(const std::vector<T>& items, const Map& index, const Key& key) {
 }  // namespace
 
 const User* World::FindUser(std::string_view username) const {
-  return Lookup(users_, user_by_name_, Lower(username));
+  return Lookup(users_, user_by_name_, AsciiLower(username));
 }
 const User* World::FindUserByEmail(std::string_view email) const {
-  return Lookup(users_, user_by_email_, Lower(email));
+  return Lookup(users_, user_by_email_, AsciiLower(email));
 }
 const Group* World::FindGroup(std::string_view path) const {
-  return Lookup(groups_, group_by_path_, Lower(path));
+  return Lookup(groups_, group_by_path_, AsciiLower(path));
 }
 const Group* World::FindGroupById(int64_t id) const { return Lookup(groups_, group_by_id_, id); }
 const Project* World::FindProject(std::string_view path) const {
-  return Lookup(projects_, project_by_path_, Lower(path));
+  return Lookup(projects_, project_by_path_, AsciiLower(path));
 }
 const Project* World::FindProjectById(int64_t id) const {
   return Lookup(projects_, project_by_id_, id);
@@ -1282,9 +1275,9 @@ std::vector<const Project*> World::ProjectsUnder(std::string_view group_path) co
   std::vector<const Project*> out;
   const Group* g = FindGroup(group_path);
   if (g == nullptr) return out;
-  const std::string prefix = Lower(g->path) + "/";
+  const std::string prefix = AsciiLower(g->path) + "/";
   for (const Project& p : projects_) {
-    if (!p.personal && Lower(p.path).starts_with(prefix)) out.push_back(&p);
+    if (!p.personal && AsciiLower(p.path).starts_with(prefix)) out.push_back(&p);
   }
   return out;
 }
@@ -1299,9 +1292,9 @@ std::optional<Role> World::DirectMembership(std::string_view username,
   } else {
     return std::nullopt;
   }
-  const std::string user = Lower(username);
+  const std::string user = AsciiLower(username);
   for (const Member& m : *members) {
-    if (Lower(m.user) == user) return m.role;
+    if (AsciiLower(m.user) == user) return m.role;
   }
   return std::nullopt;
 }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "protocol/ascii.h"
+
 namespace regauth::server {
 namespace {
 
@@ -12,14 +14,6 @@ using protocol::Job;
 using protocol::JobStatus;
 using protocol::Project;
 using protocol::World;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
 
 protocol::Unexpected<CiEnvError> Fail(CiEnvErrorCode code, std::string message) {
   return protocol::Unexpected<CiEnvError>(CiEnvError{code, std::move(message)});
@@ -82,7 +76,8 @@ std::string_view CodeName(CiEnvErrorCode code) {
 const Credential* GitLabDeployToken(const World& world, const Project& project) {
   // DeployToken.gitlab_deploy_token: `active.find_by(name: GITLAB_DEPLOY_TOKEN_NAME)`.
   for (const Credential& c : world.Credentials()) {
-    if (c.kind == CredentialKind::kDeployToken && Lower(c.project) == Lower(project.path) &&
+    if (c.kind == CredentialKind::kDeployToken &&
+        protocol::AsciiLower(c.project) == protocol::AsciiLower(project.path) &&
         c.name == kGitLabDeployTokenName && c.state == CredentialState::kActive) {
       return &c;
     }
@@ -92,7 +87,8 @@ const Credential* GitLabDeployToken(const World& world, const Project& project) 
   const protocol::Group* group = world.FindGroup(project.namespace_path);
   if (group == nullptr) return nullptr;
   for (const Credential& c : world.Credentials()) {
-    if (c.kind == CredentialKind::kGroupDeployToken && Lower(c.group) == Lower(group->path) &&
+    if (c.kind == CredentialKind::kGroupDeployToken &&
+        protocol::AsciiLower(c.group) == protocol::AsciiLower(group->path) &&
         c.name == kGitLabDeployTokenName && c.state == CredentialState::kActive) {
       return &c;
     }
@@ -156,8 +152,9 @@ protocol::Expected<CiEnv, CiEnvError> BuildCiEnv(const World& world, const CiEnv
   if (world.instance().registry_enabled) {
     env.variables.push_back({"CI_REGISTRY", options.registry, false});
     if (project->container_registry_access_level != protocol::RegistryAccessLevel::kDisabled) {
-      env.variables.push_back(
-          {"CI_REGISTRY_IMAGE", options.registry + "/" + Lower(project->path), false});
+      env.variables.push_back({"CI_REGISTRY_IMAGE",
+                               options.registry + "/" + protocol::AsciiLower(project->path),
+                               false});
     } else {
       env.notes.push_back(
           "the project's container registry is disabled: CI_REGISTRY_IMAGE is "

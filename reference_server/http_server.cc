@@ -105,7 +105,7 @@ bool IsValidFieldValue(std::string_view value) {
 bool IsAdapterOwnedField(std::string_view name) {
   for (const std::string_view owned :
        {"content-length", "date", "connection", "transfer-encoding", "keep-alive"}) {
-    if (EqualsIgnoreCase(name, owned)) return true;
+    if (protocol::EqualsIgnoreAsciiCase(name, owned)) return true;
   }
   return false;
 }
@@ -427,14 +427,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         RespondError(400, "Transfer-Encoding in an HTTP/1.0 request\n");
         return false;
       }
-      if (te.size() != 1 || !EqualsIgnoreCase(TrimOws(te[0]), "chunked")) {
+      if (te.size() != 1 || !protocol::EqualsIgnoreAsciiCase(TrimOws(te[0]), "chunked")) {
         RespondError(501, "unsupported transfer coding\n");
         return false;
       }
     }
     const std::optional<std::string_view> expect = req.Header("expect");
     if (!parser_->is_done() && expect && version == 11 &&
-        EqualsIgnoreCase(TrimOws(*expect), "100-continue")) {
+        protocol::EqualsIgnoreAsciiCase(TrimOws(*expect), "100-continue")) {
       StartWrite(std::string(kContinueResponse), AfterWrite::kReadBody);
       return false;
     }

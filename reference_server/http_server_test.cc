@@ -37,14 +37,14 @@ struct RawResponse {
 
   std::optional<std::string> Header(std::string_view name) const {
     for (const auto& [k, v] : headers) {
-      if (EqualsIgnoreCase(k, name)) return v;
+      if (protocol::EqualsIgnoreAsciiCase(k, name)) return v;
     }
     return std::nullopt;
   }
   std::vector<std::string> Headers(std::string_view name) const {
     std::vector<std::string> out;
     for (const auto& [k, v] : headers) {
-      if (EqualsIgnoreCase(k, name)) out.push_back(v);
+      if (protocol::EqualsIgnoreAsciiCase(k, name)) out.push_back(v);
     }
     return out;
   }

@@ -1,11 +1,12 @@
 #include "reference_server/http_types.h"
 
+#include "protocol/ascii.h"
+#include "protocol/headers.h"
+
 namespace regauth::server {
 namespace {
 
-// AsciiLower folds A-Z only: std::tolower would also fold bytes >= 0x80 under a Latin-1 locale,
-// making header names that differ in non-ASCII bytes compare equal.
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using protocol::AsciiLower;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -14,23 +15,7 @@ int HexValue(char c) {
   return -1;
 }
 
-template <typename Headers>
-std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (EqualsIgnoreCase(k, name)) return std::string_view(v);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
@@ -50,13 +35,13 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
 }
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
-  return FindHeader(headers, name);
+  return protocol::FindHeader(headers, name);
 }
 
 std::vector<std::string_view> HttpRequest::Headers(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [k, v] : headers) {
-    if (EqualsIgnoreCase(k, name)) out.emplace_back(v);
+    if (protocol::EqualsIgnoreAsciiCase(k, name)) out.emplace_back(v);
   }
   return out;
 }
@@ -84,7 +69,7 @@ std::optional<std::string> HttpRequest::QueryParam(std::string_view name) const 
 }
 
 std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
-  return FindHeader(headers, name);
+  return protocol::FindHeader(headers, name);
 }
 
 HttpResponse HttpResponse::Json(int status, std::string body) {

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/ascii.h"
+
 namespace regauth::server {
 
 // HttpRequest is one parsed HTTP/1.1 request. Header names keep the case the client sent;
@@ -65,8 +67,5 @@ struct HttpResponse {
 // PercentDecode decodes %XX escapes (and '+' as space when `plus_is_space`). Invalid escapes are
 // copied through unchanged, as Rack does.
 std::string PercentDecode(std::string_view s, bool plus_is_space);
-
-// EqualsIgnoreCase compares ASCII strings case-insensitively.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 }  // namespace regauth::server

@@ -123,12 +123,12 @@ INSTANTIATE_TEST_SUITE_P(Table, PercentDecodeTest, testing::ValuesIn(kDecodeCase
 
 // Header names are ASCII tokens: only A-Z/a-z fold, other bytes compare exactly.
 TEST(EqualsIgnoreCase, FoldsAsciiLettersOnly) {
-  EXPECT_TRUE(EqualsIgnoreCase("Content-Type", "content-TYPE"));
-  EXPECT_TRUE(EqualsIgnoreCase("", ""));
-  EXPECT_FALSE(EqualsIgnoreCase("abc", "abcd"));
-  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));             // 0x5B vs 0x7B differ by 0x20 too
-  EXPECT_FALSE(EqualsIgnoreCase("\xc9", "\xe9"));       // Latin-1 É / é are not folded
-  EXPECT_FALSE(EqualsIgnoreCase("K", "\xe2\x84\xaa"));  // Kelvin sign is not K
+  EXPECT_TRUE(protocol::EqualsIgnoreAsciiCase("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(protocol::EqualsIgnoreAsciiCase("", ""));
+  EXPECT_FALSE(protocol::EqualsIgnoreAsciiCase("abc", "abcd"));
+  EXPECT_FALSE(protocol::EqualsIgnoreAsciiCase("[", "{"));        // 0x5B vs 0x7B differ by 0x20 too
+  EXPECT_FALSE(protocol::EqualsIgnoreAsciiCase("\xc9", "\xe9"));  // Latin-1 É / é are not folded
+  EXPECT_FALSE(protocol::EqualsIgnoreAsciiCase("K", "\xe2\x84\xaa"));  // Kelvin sign is not K
 }
 
 TEST(HttpResponse, JsonAndTextSetStatusBodyAndContentType) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "protocol/ascii.h"
 #include "protocol/repository_name.h"
 #include "protocol/scope.h"
 
@@ -57,22 +58,15 @@ bool HasScope(const Credential& c, std::string_view scope) {
   return std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end();
 }
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
+using protocol::AsciiLower;
+using protocol::EqualsIgnoreAsciiCase;
 
 // InGroup: the project lives in group `group_path` or one of its subgroups (paths compare
 // case-insensitively, as GitLab routes do). Personal projects live in no group.
 bool InGroup(const Project& project, std::string_view group_path) {
   if (project.personal || project.path.size() <= group_path.size() + 1) return false;
-  return EqualsIgnoreCase(std::string_view(project.path).substr(0, group_path.size()),
-                          group_path) &&
+  return EqualsIgnoreAsciiCase(std::string_view(project.path).substr(0, group_path.size()),
+                               group_path) &&
          project.path[group_path.size()] == '/';
 }
 
@@ -234,7 +228,7 @@ Expected<Check, AuthFailure> PasswordCheck(const World& world, std::string_view 
   }
   const User* user = world.FindUser(login);
   if (user == nullptr) user = world.FindUserByEmail(login);
-  if (user == nullptr || !EqualsIgnoreCase(user->username, found->user)) {
+  if (user == nullptr || !EqualsIgnoreAsciiCase(user->username, found->user)) {
     return Rejected(AuthFailure::kWrongUsername);
   }
   if (user->state != UserState::kActive) return Rejected(AuthFailure::kUserBlocked);
@@ -309,7 +303,7 @@ bool JobTokenAllowlisted(const Project& source, const Project& target, const Mis
   if (!target.job_token_scope.inbound_enabled || source.id == target.id) return true;
   for (const protocol::AllowlistEntry& e : target.job_token_scope.allowlist) {
     if (e.kind == protocol::AllowlistEntry::Kind::kProject &&
-        EqualsIgnoreCase(e.path, source.path)) {
+        EqualsIgnoreAsciiCase(e.path, source.path)) {
       return true;
     }
     if (e.kind == protocol::AllowlistEntry::Kind::kGroup && InGroup(source, e.path)) return true;
@@ -343,7 +337,7 @@ bool BuildCanReadImages(const World& world, const AuthResult& auth, const Projec
 // project in the group and its subgroups (§3.7, §9).
 bool DeployTokenHasAccessTo(const Credential& token, const Project& project) {
   if (token.kind == CredentialKind::kDeployToken)
-    return EqualsIgnoreCase(token.project, project.path);
+    return EqualsIgnoreAsciiCase(token.project, project.path);
   if (token.kind == CredentialKind::kGroupDeployToken) return InGroup(project, token.group);
   return false;
 }

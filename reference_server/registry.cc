@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "protocol/ascii.h"
 #include "protocol/base64.h"
 #include "protocol/challenge.h"
 #include "protocol/credentials.h"
@@ -27,8 +28,10 @@ namespace {
 
 using nlohmann::ordered_json;
 using protocol::Fail;
+using protocol::FromClaimsError;
 using protocol::RegistryError;
 using protocol::Result;
+using protocol::SaturatingAdd;
 using protocol::Status;
 using protocol::TokenError;
 
@@ -65,7 +68,7 @@ int HexVal(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using protocol::AsciiLower;
 
 std::string_view TrimSpaceTab(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -583,41 +586,9 @@ bool IsClaimsStageError(TokenError e) {
   }
 }
 
-TokenError FromClaimsError(protocol::ClaimsError e) {
-  switch (e) {
-    case protocol::ClaimsError::kTooLarge:
-      return TokenError::kTooLarge;
-    case protocol::ClaimsError::kNotJson:
-    case protocol::ClaimsError::kNotObject:
-      return TokenError::kBadClaimsJson;
-    case protocol::ClaimsError::kDuplicateMember:
-      return TokenError::kDuplicateClaim;
-    case protocol::ClaimsError::kBadMemberType:
-    case protocol::ClaimsError::kBadAudience:
-      return TokenError::kBadClaim;
-    case protocol::ClaimsError::kAudienceArrayNotAllowed:
-      return TokenError::kAudienceArray;
-    case protocol::ClaimsError::kBadNumericDate:
-      return TokenError::kBadNumericDate;
-    case protocol::ClaimsError::kBadAccess:
-      return TokenError::kBadAccess;
-  }
-  return TokenError::kBadClaimsJson;
-}
-
 bool Trusted(const std::vector<std::string>& set, const std::optional<std::string>& value) {
   if (!value || value->empty()) return false;
   return std::find(set.begin(), set.end(), *value) != set.end();
-}
-
-std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
-  if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) {
-    return std::numeric_limits<std::int64_t>::max();
-  }
-  if (b < 0 && a < std::numeric_limits<std::int64_t>::min() - b) {
-    return std::numeric_limits<std::int64_t>::min();
-  }
-  return a + b;
 }
 
 bool SameBytes(std::string_view a, std::string_view b) {
@@ -1009,8 +980,8 @@ Result<protocol::Claims, TokenError> Registry::VerifyPlanted(std::string_view to
 
   auto check_signature = [&]() -> Status<TokenError> {
     const protocol::JwsHeader& h = jws->header;
-    if (m.Has(Misbehaviour::kAcceptAlgNone) && EqualsIgnoreCase(h.alg_name, "none") &&
-        jws->signature.empty()) {
+    if (m.Has(Misbehaviour::kAcceptAlgNone) &&
+        protocol::EqualsIgnoreAsciiCase(h.alg_name, "none") && jws->signature.empty()) {
       return {};  // planted: "none" in any casing with an empty signature verifies
     }
     if (m.Has(Misbehaviour::kAcceptHs256PublicKey) && h.alg == protocol::Alg::kHS256) {

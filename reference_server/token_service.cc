@@ -157,7 +157,7 @@ BasicHeader ParseBasicHeader(std::string_view value) {
   while (i < value.size() && IsRubySpace(value[i])) ++i;
   std::size_t j = i;
   while (j < value.size() && !IsRubySpace(value[j])) ++j;
-  if (!EqualsIgnoreCase(value.substr(i, j - i), "basic")) return out;
+  if (!protocol::EqualsIgnoreAsciiCase(value.substr(i, j - i), "basic")) return out;
   protocol::CredentialsOptions options;
   options.allow_lenient_whitespace = true;
   options.allow_unpadded_basic = true;
@@ -753,7 +753,7 @@ HttpResponse TokenService::HandleGet(const HttpRequest& request) const {
     body.expires_in = issued->exp - issued->iat;
     body.issued_at = protocol::FormatRfc3339Utc(issued->iat);
     const std::optional<std::string> offline = LastValue(query, "offline_token");
-    if (offline && EqualsIgnoreCase(*offline, "true") && credentials) {
+    if (offline && protocol::EqualsIgnoreAsciiCase(*offline, "true") && credentials) {
       body.refresh_token = StoreRefreshToken(*auth, credentials->username);
       if (!body.refresh_token) {
         return finish(HttpResponse::Text(500, "Internal Server Error"), " error=refresh_token");

@@ -11,6 +11,7 @@
 #include "harness/cli/commands.h"
 #include "harness/data_file.h"
 #include "harness/runner.h"
+#include "harness/suite/load.h"
 #include "protocol/world.h"
 
 namespace regauth::harness::cli {
@@ -35,23 +36,9 @@ int RunReplay(const ReplayFlags& f) {
       std::cerr << "regauth replay: --show-secrets needs --world FILE\n";
       return kExitUsage;
     }
-    auto text = ReadTextFile(f.world, 4 * 1024 * 1024);
-    if (!text) {
-      std::cerr << "regauth replay: " << DescribeLoadError(text.error()) << "\n";
-      return kExitUsage;
-    }
-    protocol::WorldContext ctx;
-    ctx.now_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-    ctx.env = [](std::string_view name) -> std::optional<std::string> {
-      const char* v = std::getenv(std::string(name).c_str());
-      return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
-    };
-    auto w = protocol::ParseWorld(*text, ctx);
+    auto w = LoadWorldFile(f.world);
     if (!w) {
-      std::cerr << "regauth replay: " << f.world << ": " << protocol::DescribeWorldError(w.error())
-                << "\n";
+      std::cerr << "regauth replay: " << w.error() << "\n";
       return kExitUsage;
     }
     world = std::move(*w);

@@ -7,6 +7,7 @@
 
 #include "harness/case_loader.h"
 #include "harness/facts.h"
+#include "harness/refs.h"
 #include "harness/suite/step_fields.h"
 
 namespace regauth::harness {
@@ -46,15 +47,11 @@ std::optional<BindingRef> ParseRef(std::string_view inner) {
   return ref;
 }
 
-// ForEachRef calls `fn` for every binding reference in `s`.
-void ForEachRef(const std::string& s, const std::function<void(const BindingRef&)>& fn) {
-  std::size_t pos = 0;
-  while ((pos = s.find("${", pos)) != std::string::npos) {
-    const std::size_t end = s.find('}', pos + 2);
-    if (end == std::string::npos) break;
-    if (auto ref = ParseRef(std::string_view(s).substr(pos + 2, end - pos - 2))) fn(*ref);
-    pos = end + 1;
-  }
+// ForEachBindingRef calls `fn` for every binding reference in `s`.
+void ForEachBindingRef(const std::string& s, const std::function<void(const BindingRef&)>& fn) {
+  ForEachRef(s, [&](std::string_view inner) {
+    if (auto ref = ParseRef(inner)) fn(*ref);
+  });
 }
 
 // VisitJsonStrings calls `fn` on the strings of `v` (member values, array elements; member
@@ -131,31 +128,24 @@ std::optional<std::string> Attribute(const p::World& world, const Bound& b,
 // value (the entity lacks the attribute), or nullopt.
 std::optional<std::string> Substitute(const p::World& world, const std::vector<Bound>& bound,
                                       std::string* s) {
-  if (s->find("${") == std::string::npos) return std::nullopt;
-  std::string out;
-  std::size_t pos = 0, from = 0;
-  while ((pos = s->find("${", pos)) != std::string::npos) {
-    const std::size_t end = s->find('}', pos + 2);
-    if (end == std::string::npos) break;
-    auto ref = ParseRef(std::string_view(*s).substr(pos + 2, end - pos - 2));
-    if (!ref) {
-      pos = end + 1;
-      continue;
-    }
+  using Value = protocol::Expected<std::optional<std::string>, std::string>;
+  auto out = ExpandRefs<std::string>(*s, [&](std::string_view inner) -> Value {
+    auto ref = ParseRef(inner);
+    if (!ref) return std::optional<std::string>();  // a run-time reference: kept
     auto it = std::find_if(bound.begin(), bound.end(),
                            [&](const Bound& b) { return b.name == ref->name; });
-    if (it == bound.end()) return "${" + ref->name + "." + ref->attribute + "}";
+    if (it == bound.end()) {
+      return protocol::Unexpected<std::string>("${" + ref->name + "." + ref->attribute + "}");
+    }
     auto value = Attribute(world, *it, ref->attribute);
     if (!value) {
-      return "${" + ref->name + "." + ref->attribute + "} (" + it->Entity() + " has no " +
-             ref->attribute + ")";
+      return protocol::Unexpected<std::string>("${" + ref->name + "." + ref->attribute + "} (" +
+                                               it->Entity() + " has no " + ref->attribute + ")");
     }
-    out.append(*s, from, pos - from);
-    out += *value;
-    pos = from = end + 1;
-  }
-  out.append(*s, from, std::string::npos);
-  *s = std::move(out);
+    return value;
+  });
+  if (!out) return out.error();
+  *s = std::move(*out);
   return std::nullopt;
 }
 
@@ -384,7 +374,7 @@ LoadResult<std::vector<CaseBinding>> MergeBindings(const std::vector<CaseBinding
 std::vector<std::string> BindingRefs(const Case& c) {
   std::vector<std::string> out;
   ForEachCaseText(c, [&](const std::string& v) {
-    ForEachRef(v, [&](const BindingRef& ref) {
+    ForEachBindingRef(v, [&](const BindingRef& ref) {
       if (std::find(out.begin(), out.end(), ref.name) == out.end()) out.push_back(ref.name);
     });
   });
@@ -395,7 +385,7 @@ std::optional<LoadError> CheckBindingRefs(const Case& c, const std::string& file
                                           const std::string& pointer) {
   std::optional<LoadError> error;
   ForEachCaseText(c, [&](const std::string& v) {
-    ForEachRef(v, [&](const BindingRef& ref) {
+    ForEachBindingRef(v, [&](const BindingRef& ref) {
       if (error) return;
       const CaseBinding* b = FindBinding(c.bindings, ref.name);
       if (b == nullptr) {

@@ -19,6 +19,8 @@ using Member =
 
 template <typename S>
 struct Field {
+  Field(std::string_view n, Member<S> m, std::vector<std::string_view> v = {})
+      : name(n), member(m), values(std::move(v)) {}
   std::string_view name;
   Member<S> member;
   std::vector<std::string_view> values;  // an enum's allowed values; empty: free text
