@@ -8,8 +8,8 @@ with Debian's python3-jsonschema (Draft 2020-12).
 
 Usage:
   scripts/validate-data.py                  every file of cases/{worlds,matrix,profiles,
-                                            baselines,cases}/*.json
-  scripts/validate-data.py FILE...          only these files (each still under one of those)
+                                            baselines,cases}/*.json and cases/requirements.json
+  scripts/validate-data.py FILE...          only these files (each still one of those)
   scripts/validate-data.py --expect-invalid cases/schema/testdata/expected.json
                                             each broken file of the manifest must be rejected
                                             by its kind's schema exactly at the manifest's
@@ -41,7 +41,11 @@ DATA_DIRS = {
     "cases/baselines": "baseline",
     "cases/cases": "case-file",
 }
-KINDS = sorted(set(DATA_DIRS.values()))
+# Data files that are alone of their kind (relative to the repository) → their kind.
+DATA_FILES = {
+    "cases/requirements.json": "requirements",
+}
+KINDS = sorted(set(DATA_DIRS.values()) | set(DATA_FILES.values()))
 
 try:
     from jsonschema import Draft202012Validator
@@ -237,6 +241,9 @@ class Checker:
 
 
 def kind_of(path):
+    file = os.path.relpath(os.path.abspath(path), ROOT).replace(os.sep, "/")
+    if file in DATA_FILES:
+        return DATA_FILES[file]
     folder = os.path.relpath(os.path.dirname(os.path.abspath(path)), ROOT)
     return DATA_DIRS.get(folder.replace(os.sep, "/"))
 
@@ -248,6 +255,9 @@ def shipped_files():
         for name in sorted(os.listdir(full)):
             if name.endswith(".json") and os.path.isfile(os.path.join(full, name)):
                 files.append(os.path.join(full, name))
+    for file in DATA_FILES:
+        if os.path.isfile(os.path.join(ROOT, file)):
+            files.append(os.path.join(ROOT, file))
     return files
 
 
@@ -260,7 +270,7 @@ def validate(paths):
         try:
             if kind is None:
                 raise DataError("not a data file: expected a file directly under one of "
-                                + ", ".join(DATA_DIRS))
+                                + ", ".join(DATA_DIRS) + ", or one of " + ", ".join(DATA_FILES))
             doc = load_json(path)
             if not isinstance(doc, dict):
                 raise DataError("expected an object at the top, got " + json_type(doc))
