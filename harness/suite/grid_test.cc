@@ -14,6 +14,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+std::string Source(const char* rel) { return std::string(REGAUTH_SOURCE_DIR) + "/" + rel; }
+
 const Requirements& Known() {
   static const Requirements kKnown = {{"registry.methods", {"Methods need access.", "§1.8"}}};
   return kKnown;
@@ -77,6 +79,35 @@ LoadResult<std::vector<Case>> Expand(const Json& doc) {
   auto g = ParseGrid(doc, "g.json", Known());
   if (!g) return protocol::Unexpected<LoadError>(g.error());
   return ExpandGrid(*g);
+}
+
+// The shipped grid generates exactly the 78 registry/methods/<access>/<request> cases that were
+// written out by hand before it (harness/testdata/registry-methods-grid-expected.json, copied
+// verbatim from cases/cases/registry-methods.json): same ids in the same order, and each case
+// equal as CaseToJson (title, tags, requirement and source, needs, dimensions, steps, expect).
+TEST(Grid, ShippedGridEqualsTheHandWrittenCases) {
+  auto requirements = LoadRequirementsFile(Source("cases/requirements.json"));
+  ASSERT_TRUE(requirements.has_value()) << DescribeLoadError(requirements.error());
+  auto grid = LoadGridFile(Source("cases/grids/registry-methods.json"), *requirements);
+  ASSERT_TRUE(grid.has_value()) << DescribeLoadError(grid.error());
+  auto generated = ExpandGrid(*grid);
+  ASSERT_TRUE(generated.has_value()) << DescribeLoadError(generated.error());
+  auto expected = LoadCaseFile(Source("harness/testdata/registry-methods-grid-expected.json"));
+  ASSERT_TRUE(expected.has_value()) << DescribeLoadError(expected.error());
+  ASSERT_EQ(expected->size(), 78u);
+  ASSERT_EQ(generated->size(), expected->size());
+  for (std::size_t i = 0; i < expected->size(); ++i) {
+    const Case& want = (*expected)[i];
+    const Case& got = (*generated)[i];
+    SCOPED_TRACE(want.id);
+    const Json want_json = CaseToJson(want);
+    const Json got_json = CaseToJson(got);
+    EXPECT_EQ(got_json, want_json) << "generated:\n"
+                                   << got_json.dump(2) << "\nwritten by hand:\n"
+                                   << want_json.dump(2);
+    EXPECT_EQ(got.requirement_id, "registry.method-access");
+    EXPECT_EQ(got.layer, Layer::kRegistry);
+  }
 }
 
 // The rules decide each cell: covered → authorized; a rule's `when` → implementation-defined

@@ -7,6 +7,7 @@
 
 #include "harness/case_loader.h"
 #include "harness/data_file.h"
+#include "harness/suite/grid.h"
 #include "harness/suite/requirements.h"
 
 namespace regauth::harness {
@@ -51,6 +52,15 @@ LoadResult<std::vector<Case>> LoadSuiteCases(const std::string& cases_dir) {
     auto hand = LoadCaseDir(cases_dir + "/cases", requirements);
     if (!hand) return protocol::Unexpected<LoadError>(hand.error());
     out = std::move(*hand);
+  }
+  if (std::filesystem::is_directory(cases_dir + "/grids", ec)) {
+    auto grids = LoadGridDir(cases_dir + "/grids", requirements);
+    if (!grids) return protocol::Unexpected<LoadError>(grids.error());
+    for (const Grid& g : *grids) {
+      auto expanded = ExpandGrid(g);
+      if (!expanded) return protocol::Unexpected<LoadError>(expanded.error());
+      for (auto& c : *expanded) out.push_back(std::move(c));
+    }
   }
   if (auto dup = CheckUniqueIds(out)) return protocol::Unexpected<LoadError>(*dup);
   return out;

@@ -1,8 +1,8 @@
 // load.h — loading the suite's inputs the same way for every subcommand: the world file (secrets
 // from the environment, states at the current clock), the matrices expanded over it and the
-// world-independent cases — hand-written case files with their requirements resolved — that
-// are then bound to it (harness/suite/bind.h). `regauth run` and `regauth world check` both use
-// it, so a world or a case directory that one accepts the other accepts.
+// world-independent cases — hand-written case files with their requirements resolved, and the
+// grids expanded — that are then bound to it (harness/suite/bind.h). `regauth run` and `regauth
+// world check` both use it, so a world or a case directory that one accepts the other accepts.
 //
 // Usage:
 //   auto world = LoadWorldFile(path);                    // Expected<World, std::string>
@@ -31,8 +31,9 @@ protocol::Expected<protocol::World, std::string> LoadWorldFile(const std::string
 
 // LoadSuiteCases loads the cases of a suite directory that do not depend on the world, unbound:
 // <cases_dir>/requirements.json (absent: no requirement can be named by reference), then every
-// <cases_dir>/cases/*.json with its requirement references resolved. A missing cases/ directory
-// gives no cases. Ids must be unique across all of them (kDuplicate).
+// <cases_dir>/cases/*.json with its requirement references resolved, then the cases expanded
+// from every <cases_dir>/grids/*.json (harness/suite/grid.h). A missing cases/ or grids/
+// directory gives no cases. Ids must be unique across all of them (kDuplicate).
 LoadResult<std::vector<Case>> LoadSuiteCases(const std::string& cases_dir);
 
 }  // namespace regauth::harness
