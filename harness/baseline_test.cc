@@ -227,7 +227,9 @@ TEST(BaselineExample, ShippedExampleIsCurrent) {
   auto b = LoadBaselineFile(dir + "baselines/example-gitlab-17.json");
   ASSERT_TRUE(b.has_value()) << DescribeLoadError(b.error());
   EXPECT_EQ(b->entries.size(), 3u);
-  auto cases = LoadCaseDir(dir + "cases");
+  auto requirements = LoadRequirementsFile(dir + "requirements.json");
+  ASSERT_TRUE(requirements.has_value()) << DescribeLoadError(requirements.error());
+  auto cases = LoadCaseDir(dir + "cases", *requirements);
   ASSERT_TRUE(cases.has_value()) << DescribeLoadError(cases.error());
   auto problem = CheckBaseline(*b, *cases);
   EXPECT_FALSE(problem.has_value()) << (problem ? DescribeLoadError(*problem) : "");

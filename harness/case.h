@@ -263,9 +263,12 @@ struct Case {
   std::string id;  // stable, '/'-separated, keyed to its source: gitlab/…, registry/…, flow/…
   std::string title;  // one line, human readable
   Layer layer = Layer::kTokenEndpoint;
-  std::vector<std::string> tags;      // e.g. "matrix", "bad-credentials", "hostile-token", "cve"
-  std::string requirement;            // the requirement text checked
-  std::string source;                 // where it comes from: spec section, doc, CVE id
+  std::vector<std::string> tags;  // e.g. "matrix", "bad-credentials", "hostile-token", "cve"
+  std::string requirement;        // the requirement text checked
+  std::string source;             // where it comes from: spec section, doc, CVE id
+  // The id of the requirement in cases/requirements.json when the case names it by reference
+  // (harness/suite/requirements.h); "" when the case states its text (matrix cases do).
+  std::string requirement_id;
   std::vector<std::string> profiles;  // profiles it applies to; empty = every profile
   std::vector<std::string> needs;     // "signing_key", "docker_cli", "skopeo", "registry", ...
   Dimensions dims;

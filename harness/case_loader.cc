@@ -385,7 +385,8 @@ LoadResult<Step> ParseStep(const nlohmann::json& step, const std::string& file,
 }
 
 LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& file,
-                              const std::string& pointer, const nlohmann::json& defaults) {
+                              const std::string& pointer, const nlohmann::json& defaults,
+                              const Requirements& requirements) {
   DataReader r(file);
   auto fail = [&]() { return protocol::Unexpected<LoadError>(r.error()); };
   if (!r.Object(value, pointer,
@@ -396,13 +397,19 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
   Case c;
   std::string layer;
   if (auto d = defaults.find("layer"); d != defaults.end()) layer = d->get<std::string>();
+  const Json* default_requirement = nullptr;
+  if (auto d = defaults.find("requirement"); d != defaults.end()) default_requirement = &*d;
+  ResolvedRequirement requirement;
   if (!r.RequiredString(value, pointer, "id", &c.id) ||
       !r.RequiredString(value, pointer, "title", &c.title) ||
       !r.OptionalEnum(value, pointer, "layer", {"token-endpoint", "registry", "flow"}, &layer) ||
-      !r.RequiredString(value, pointer, "requirement", &c.requirement) ||
-      !r.RequiredString(value, pointer, "source", &c.source)) {
+      !ReadRequirement(r, value, pointer, default_requirement, "/defaults/requirement",
+                       requirements, &requirement)) {
     return fail();
   }
+  c.requirement = std::move(requirement.text);
+  c.source = std::move(requirement.source);
+  c.requirement_id = std::move(requirement.id);
   if (layer.empty()) {
     return MakeLoadError(LoadErrorCode::kMissingMember, file, pointer + "/layer",
                          "required member is missing (here or in defaults)");
@@ -529,20 +536,29 @@ nlohmann::json CaseToJson(const Case& c) {
   return j;
 }
 
-LoadResult<std::vector<Case>> ParseCaseFile(const nlohmann::json& doc, const std::string& file) {
+LoadResult<std::vector<Case>> ParseCaseFile(const nlohmann::json& doc, const std::string& file,
+                                            const Requirements& requirements) {
   DataReader r(file);
   auto fail = [&]() { return protocol::Unexpected<LoadError>(r.error()); };
   if (!r.Object(doc, "", {"defaults", "cases"})) return fail();
   Json defaults = Json::object();
   if (auto it = doc.find("defaults"); it != doc.end()) {
-    std::string layer;
+    std::string layer, requirement_id;
     std::vector<std::string> list;
-    if (!r.Object(*it, "/defaults", {"layer", "tags", "profiles", "needs", "bind"}) ||
+    if (!r.Object(*it, "/defaults",
+                  {"layer", "tags", "profiles", "needs", "requirement", "bind"}) ||
         !r.OptionalEnum(*it, "/defaults", "layer", {"token-endpoint", "registry", "flow"},
                         &layer) ||
         !r.OptionalStringList(*it, "/defaults", "tags", &list) ||
         !r.OptionalStringList(*it, "/defaults", "profiles", &list) ||
         !r.OptionalStringList(*it, "/defaults", "needs", &list)) {
+      return fail();
+    }
+    // The defaults name a requirement only by reference: a sentence shared by a file's cases is
+    // one of cases/requirements.json.
+    if (auto req = it->find("requirement");
+        req != it->end() &&
+        !ReadRequirementRef(r, *req, "/defaults/requirement", requirements, &requirement_id)) {
       return fail();
     }
     for (const auto& [k, v] : it->items()) {
@@ -559,7 +575,7 @@ LoadResult<std::vector<Case>> ParseCaseFile(const nlohmann::json& doc, const std
   std::unordered_set<std::string> ids;
   for (std::size_t i = 0; i < cases->size(); ++i) {
     const std::string ptr = PointerAppend("/cases", i);
-    auto c = CaseFromJson((*cases)[i], file, ptr, defaults);
+    auto c = CaseFromJson((*cases)[i], file, ptr, defaults, requirements);
     if (!c) return protocol::Unexpected<LoadError>(c.error());
     if (!ids.insert(c->id).second) {
       return MakeLoadError(LoadErrorCode::kDuplicate, file, ptr + "/id",
@@ -570,20 +586,22 @@ LoadResult<std::vector<Case>> ParseCaseFile(const nlohmann::json& doc, const std
   return out;
 }
 
-LoadResult<std::vector<Case>> LoadCaseFile(const std::string& path) {
+LoadResult<std::vector<Case>> LoadCaseFile(const std::string& path,
+                                           const Requirements& requirements) {
   auto text = ReadTextFile(path);
   if (!text) return protocol::Unexpected<LoadError>(text.error());
   auto doc = ParseDataFile(*text, path);
   if (!doc) return protocol::Unexpected<LoadError>(doc.error());
-  return ParseCaseFile(*doc, path);
+  return ParseCaseFile(*doc, path, requirements);
 }
 
-LoadResult<std::vector<Case>> LoadCaseDir(const std::string& dir) {
+LoadResult<std::vector<Case>> LoadCaseDir(const std::string& dir,
+                                          const Requirements& requirements) {
   auto files = ListJsonFiles(dir);
   if (!files) return protocol::Unexpected<LoadError>(files.error());
   std::vector<Case> out;
   for (const auto& f : *files) {
-    auto cases = LoadCaseFile(f);
+    auto cases = LoadCaseFile(f, requirements);
     if (!cases) return protocol::Unexpected<LoadError>(cases.error());
     for (auto& c : *cases) out.push_back(std::move(c));
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "harness/suite/bind.h"
@@ -38,7 +39,9 @@ Json ValidFile() {
 // The shipped hand-written cases load, have unique ids, cite sources, and bind to the default
 // world with every credential they then name present.
 TEST(CaseLoader, LoadsShippedTokenEndpointCases) {
-  auto cases = LoadCaseDir(Source("cases/cases"));
+  auto requirements = LoadRequirementsFile(Source("cases/requirements.json"));
+  ASSERT_TRUE(requirements.has_value()) << DescribeLoadError(requirements.error());
+  auto cases = LoadCaseDir(Source("cases/cases"), *requirements);
   ASSERT_TRUE(cases.has_value()) << DescribeLoadError(cases.error());
   EXPECT_GE(cases->size(), 30u);
   const protocol::World& world = test_support::DefaultWorld();
@@ -51,6 +54,112 @@ TEST(CaseLoader, LoadsShippedTokenEndpointCases) {
     EXPECT_TRUE(MissingCredentials(c, world).empty()) << c.id;
   }
 }
+
+// Requirements are written once (issue 7): a sentence two shipped cases share is one of
+// cases/requirements.json, named by reference, never written out twice.
+TEST(CaseLoader, ShippedCasesShareNoRequirementText) {
+  auto requirements = LoadRequirementsFile(Source("cases/requirements.json"));
+  ASSERT_TRUE(requirements.has_value()) << DescribeLoadError(requirements.error());
+  auto cases = LoadCaseDir(Source("cases/cases"), *requirements);
+  ASSERT_TRUE(cases.has_value()) << DescribeLoadError(cases.error());
+  std::map<std::string, std::string> first_with_text;
+  for (const Case& c : *cases) {
+    if (!c.requirement_id.empty()) continue;
+    auto [it, inserted] = first_with_text.emplace(c.requirement, c.id);
+    EXPECT_TRUE(inserted) << c.id << " and " << it->second
+                          << " write out the same requirement: name it in requirements.json";
+  }
+}
+
+// A requirement is a text with its source, or a reference to cases/requirements.json — in the
+// case or in the file's defaults — whose source a case may extend.
+TEST(CaseLoader, ResolvesRequirementReferences) {
+  const Requirements known = {{"token.login-works", {"Login works.", "token-auth.md §3.10"}}};
+  Json doc = ValidFile();
+  doc["cases"][0]["requirement"] = {{"ref", "token.login-works"}};
+  doc["cases"][0].erase("source");
+  Json second = doc["cases"][0];
+  second["id"] = "token-spec/login/y";
+  second["source"] = "suite-anchors.md §D5a";
+  Json third = doc["cases"][0];
+  third["id"] = "token-spec/login/z";
+  third.erase("requirement");
+  third["requirement"] = "Own text.";
+  third["source"] = "own source";
+  Json fourth = doc["cases"][0];
+  fourth["id"] = "token-spec/login/w";
+  fourth.erase("requirement");
+  doc["cases"].push_back(second);
+  doc["cases"].push_back(third);
+  doc["cases"].push_back(fourth);
+  doc["defaults"]["requirement"] = {{"ref", "token.login-works"}};
+  auto cases = ParseCaseFile(doc, "f.json", known);
+  ASSERT_TRUE(cases.has_value()) << DescribeLoadError(cases.error());
+  ASSERT_EQ(cases->size(), 4u);
+  EXPECT_EQ((*cases)[0].requirement, "Login works.");
+  EXPECT_EQ((*cases)[0].source, "token-auth.md §3.10");
+  EXPECT_EQ((*cases)[0].requirement_id, "token.login-works");
+  EXPECT_EQ((*cases)[1].source, "token-auth.md §3.10; suite-anchors.md §D5a");
+  EXPECT_EQ((*cases)[2].requirement, "Own text.");
+  EXPECT_EQ((*cases)[2].source, "own source");
+  EXPECT_EQ((*cases)[2].requirement_id, "");
+  EXPECT_EQ((*cases)[3].requirement, "Login works.");  // from the defaults
+  EXPECT_EQ((*cases)[3].requirement_id, "token.login-works");
+  // CaseToJson writes the requirement resolved, so the JSON stands alone.
+  const Json j = CaseToJson((*cases)[1]);
+  EXPECT_EQ(j["requirement"], "Login works.");
+  EXPECT_EQ(j["source"], "token-auth.md §3.10; suite-anchors.md §D5a");
+}
+
+struct RequirementErrorCase {
+  const char* label;
+  const char* defaults;     // the defaults' requirement, or "" for none
+  const char* requirement;  // the case's requirement, or "" to remove it
+  const char* source;       // the case's source, or "" to remove it
+  LoadErrorCode code;
+  const char* want_pointer;
+};
+REGAUTH_PRINT_LABEL(RequirementErrorCase)
+
+class RequirementErrors : public ::testing::TestWithParam<RequirementErrorCase> {};
+
+// An unknown id is a load error naming the file and the JSON pointer of the reference.
+TEST_P(RequirementErrors, ReportsPointerAndCode) {
+  const auto& p = GetParam();
+  const Requirements known = {{"token.login-works", {"Login works.", "token-auth.md §3.10"}}};
+  Json doc = ValidFile();
+  Json& c = doc["cases"][0];
+  c.erase("requirement");
+  c.erase("source");
+  if (*p.defaults) doc["defaults"]["requirement"] = Json::parse(p.defaults);
+  if (*p.requirement) c["requirement"] = Json::parse(p.requirement);
+  if (*p.source) c["source"] = p.source;
+  auto r = ParseCaseFile(doc, "f.json", known);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, p.code) << r.error().message;
+  EXPECT_EQ(r.error().pointer, p.want_pointer) << r.error().message;
+  EXPECT_EQ(r.error().file, "f.json");
+}
+
+const RequirementErrorCase kRequirementErrors[] = {
+    {"unknown id", "", R"({"ref": "token.no-such"})", "", LoadErrorCode::kUnknownName,
+     "/cases/0/requirement/ref"},
+    {"unknown id in the defaults", R"({"ref": "token.no-such"})", "", "",
+     LoadErrorCode::kUnknownName, "/defaults/requirement/ref"},
+    {"id outside the grammar", "", R"({"ref": "Token"})", "", LoadErrorCode::kBadValue,
+     "/cases/0/requirement/ref"},
+    {"a typo beside ref", "", R"({"ref": "token.login-works", "text": "x"})", "",
+     LoadErrorCode::kUnknownMember, "/cases/0/requirement/text"},
+    {"a text without source", "", R"("Login works.")", "", LoadErrorCode::kMissingMember,
+     "/cases/0/source"},
+    {"no requirement at all", "", "", "s", LoadErrorCode::kMissingMember, "/cases/0/requirement"},
+    {"a number", "", "1", "s", LoadErrorCode::kWrongType, "/cases/0/requirement"},
+    {"a text in the defaults", R"("Login works.")", "", "s", LoadErrorCode::kWrongType,
+     "/defaults/requirement"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Table, RequirementErrors, ::testing::ValuesIn(kRequirementErrors),
+                         testing_support::LabelName());
 
 // Defaults are applied: layer, and tags prepended without duplicates.
 TEST(CaseLoader, AppliesDefaults) {

@@ -32,6 +32,7 @@
 
 #include "harness/case_loader.h"
 #include "harness/process.h"
+#include "harness/suite/load.h"
 #include "protocol/json.h"
 #include "reference_server/misbehaviour.h"
 
@@ -57,10 +58,11 @@ bool HasTag(const Case& c, std::string_view tag) {
   return std::find(c.tags.begin(), c.tags.end(), tag) != c.tags.end();
 }
 
-// HandWrittenCases loads cases/cases/*.json once (matrix cases never carry catches tags).
+// HandWrittenCases loads the world-independent cases once, as the runner does (case files and
+// grids; matrix cases never carry catches tags).
 const std::vector<Case>& HandWrittenCases() {
   static const std::vector<Case>* cases = [] {
-    auto loaded = LoadCaseDir(SourceDir() + "/cases/cases");
+    auto loaded = LoadSuiteCases(SourceDir() + "/cases");
     EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : DescribeLoadError(loaded.error()));
     return new std::vector<Case>(loaded ? std::move(*loaded) : std::vector<Case>{});
   }();

@@ -62,7 +62,8 @@ TEST(ResultsJson, DocumentValidatesAndCounts) {
   const Case b = MakeCase("gitlab/pat/b", Layer::kTokenEndpoint);
   const Case c = MakeCase("registry/hostile/c", Layer::kRegistry);
   const Case d = MakeCase("flow/docker/d", Layer::kFlow);
-  const Case e = MakeCase("flow/docker/e", Layer::kFlow);
+  Case e = MakeCase("flow/docker/e", Layer::kFlow);
+  e.requirement_id = "flow.docker-login";
   std::vector<ExecutedCase> cases;
   cases.push_back(Executed(a, Verdict::kPass));
   cases.push_back(Executed(b, Verdict::kFail));
@@ -114,6 +115,10 @@ TEST(ResultsJson, DocumentValidatesAndCounts) {
   EXPECT_EQ(s["exit_code"], 1);
 
   const Json& list = doc["cases"];
+  // requirement_id: the id of a requirement named by reference, else null.
+  EXPECT_EQ(list[0]["requirement_id"], nullptr);
+  EXPECT_EQ(list[4]["requirement_id"], "flow.docker-login");
+  EXPECT_EQ(list[4]["requirement"], "r");
   EXPECT_EQ(reports::ClassifyCase(list[0]), reports::CaseOutcome::kPassed);
   EXPECT_EQ(reports::ClassifyCase(list[1]), reports::CaseOutcome::kFailed);
   EXPECT_EQ(reports::ClassifyCase(list[2]), reports::CaseOutcome::kExpectedFailure);

@@ -154,12 +154,11 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
       for (auto& c : *expanded) out->cases.push_back(std::move(c));
     }
   }
-  if (fs::is_directory(cases_dir + "/cases", ec)) {
-    auto hand = LoadCaseDir(cases_dir + "/cases");
-    if (!hand) return DescribeLoadError(hand.error());
-    BindCases(out->world, &*hand);
-    for (auto& c : *hand) out->cases.push_back(std::move(c));
-  }
+  // The world-independent cases, loaded as `regauth world check` loads them (suite/load.h).
+  auto suite_cases = LoadSuiteCases(cases_dir);
+  if (!suite_cases) return DescribeLoadError(suite_cases.error());
+  BindCases(out->world, &*suite_cases);
+  for (auto& c : *suite_cases) out->cases.push_back(std::move(c));
   if (auto dup = CheckUniqueIds(out->cases)) {
     return "the matrices and case files together define a case id twice: " + dup->message;
   }

@@ -277,7 +277,8 @@ bool Validator::Case(const json& c, const std::string& where) {
       !NonEmptyString(c, where, "family") ||
       !Enum(c, where, "layer", {kLayers[0], kLayers[1], kLayers[2]}, Need::kRequired) ||
       !StringArray(c, where, "tags") ||
-      !Strings(c, where, {"requirement", "source", "skip_reason", "error"}, Need::kOptional)) {
+      !Strings(c, where, {"requirement", "source", "requirement_id", "skip_reason", "error"},
+               Need::kOptional)) {
     return false;
   }
   const auto verdicts = {kVerdicts[0], kVerdicts[1], kVerdicts[2],

@@ -8,8 +8,9 @@ with Debian's python3-jsonschema (Draft 2020-12).
 
 Usage:
   scripts/validate-data.py                  every file of cases/{worlds,matrix,profiles,
-                                            baselines,cases}/*.json
-  scripts/validate-data.py FILE...          only these files (each still under one of those)
+                                            baselines,cases,grids}/*.json and
+                                            cases/requirements.json
+  scripts/validate-data.py FILE...          only these files (each still one of those)
   scripts/validate-data.py --expect-invalid cases/schema/testdata/expected.json
                                             each broken file of the manifest must be rejected
                                             by its kind's schema exactly at the manifest's
@@ -29,6 +30,7 @@ there as well.
 
 import json
 import os
+import pathlib
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,11 +42,16 @@ DATA_DIRS = {
     "cases/profiles": "profile",
     "cases/baselines": "baseline",
     "cases/cases": "case-file",
+    "cases/grids": "grid",
 }
-KINDS = sorted(set(DATA_DIRS.values()))
+# Data files that are alone of their kind (relative to the repository) → their kind.
+DATA_FILES = {
+    "cases/requirements.json": "requirements",
+}
+KINDS = sorted(set(DATA_DIRS.values()) | set(DATA_FILES.values()))
 
 try:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, RefResolver
 except ImportError:  # fail loudly: a check that cannot run must not pass
     sys.exit("validate-data: python3-jsonschema (>= 4.0, Draft 2020-12) is not installed; "
              "run scripts/install-deps.sh")
@@ -106,39 +113,65 @@ BOUNDS = {"minimum": "expected at least %s", "maximum": "expected at most %s",
           "minItems": "expected at least %s entries", "maxItems": "more than %s entries"}
 
 
+SCHEMA_DOCS = {}
+
+
+def schema_doc(name):
+    """The parsed schema cases/schema/<name> (a file name such as "case-file.schema.json")."""
+    if name not in SCHEMA_DOCS:
+        SCHEMA_DOCS[name] = load_json(os.path.join(SCHEMA_DIR, name))
+    return SCHEMA_DOCS[name]
+
+
+def schema_uri(name):
+    return pathlib.Path(SCHEMA_DIR, name).as_uri()
+
+
 class Schema:
-    """One schema of cases/schema/ and the messages for its errors."""
+    """One schema of cases/schema/ and the messages for its errors. A schema may refer to
+    another one of the directory by its file name ("case-file.schema.json#/$defs/step")."""
 
     def __init__(self, kind):
         self.kind = kind
         self.path = schema_path(kind)
-        self.root = load_json(self.path)
+        self.root = schema_doc(os.path.basename(self.path))
         Draft202012Validator.check_schema(self.root)
-        self.validator = Draft202012Validator(self.root)
+        store = {schema_uri(n): schema_doc(n) for n in sorted(os.listdir(SCHEMA_DIR))
+                 if n.endswith(".schema.json")}
+        resolver = RefResolver(base_uri=schema_uri(os.path.basename(self.path)),
+                               referrer=self.root, store=store)
+        self.validator = Draft202012Validator(self.root, resolver=resolver)
 
-    def resolve(self, ref):
-        if not ref.startswith("#/"):
-            raise DataError("only local $refs are supported: " + ref)
-        node = self.root
-        for part in ref[2:].split("/"):
+    def resolve(self, ref, root):
+        """Returns the node a $ref names and the schema document it lies in: "#/…" in `root`,
+        "<name>.schema.json#/…" in that schema of cases/schema/."""
+        target, _, fragment = ref.partition("#")
+        if target:
+            if "/" in target or not target.endswith(".schema.json"):
+                raise DataError("only $refs within cases/schema/ are supported: " + ref)
+            root = schema_doc(target)
+        node = root
+        for part in fragment[1:].split("/") if fragment else []:
             node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return node, root
 
-    def at(self, schema_path, node=None):
-        """The subschema at a jsonschema schema path, or None. jsonschema does not record the
-        $refs it followed, so where a step is not found (or leads nowhere) the walk tries the
-        schema the $ref names."""
-        node = self.root if node is None else node
+    def at(self, schema_path, node=None, root=None):
+        """The subschema at a jsonschema schema path and the document it lies in, or (None,
+        None). jsonschema does not record the $refs it followed, so where a step is not found
+        (or leads nowhere) the walk tries the schema the $ref names."""
+        root = self.root if root is None else root
+        node = root if node is None else node
         if not schema_path:
-            return node
+            return node, root
         key, rest = schema_path[0], schema_path[1:]
-        found = None
+        found = (None, None)
         if isinstance(node, list) and isinstance(key, int) and key < len(node):
-            found = self.at(rest, node[key])
+            found = self.at(rest, node[key], root)
         elif isinstance(node, dict) and key in node:
-            found = self.at(rest, node[key])
-        if found is None and isinstance(node, dict) and "$ref" in node:
-            found = self.at(schema_path, self.resolve(node["$ref"]))
+            found = self.at(rest, node[key], root)
+        if found[0] is None and isinstance(node, dict) and "$ref" in node:
+            target, target_root = self.resolve(node["$ref"], root)
+            found = self.at(schema_path, target, target_root)
         return found
 
     def errors(self, instance):
@@ -158,9 +191,10 @@ class Schema:
                     for m in e.validator_value
                     if isinstance(e.instance, dict) and m not in e.instance]
         if v == "not" and len(path) >= 2 and path[-2] == "additionalProperties":
-            owner = self.at(path[:-2]) or {}
+            owner, root = self.at(path[:-2])
+            owner = owner or {}
             while "additionalProperties" not in owner and "$ref" in owner:
-                owner = self.resolve(owner["$ref"])
+                owner, root = self.resolve(owner["$ref"], root)
             names = [n for n in owner.get("properties", {}) if not n.startswith("$")]
             if sub.get("description"):
                 return [(where, "unknown member: " + sub["description"])]
@@ -237,6 +271,9 @@ class Checker:
 
 
 def kind_of(path):
+    file = os.path.relpath(os.path.abspath(path), ROOT).replace(os.sep, "/")
+    if file in DATA_FILES:
+        return DATA_FILES[file]
     folder = os.path.relpath(os.path.dirname(os.path.abspath(path)), ROOT)
     return DATA_DIRS.get(folder.replace(os.sep, "/"))
 
@@ -245,9 +282,14 @@ def shipped_files():
     files = []
     for folder in DATA_DIRS:
         full = os.path.join(ROOT, folder)
+        if not os.path.isdir(full):
+            continue
         for name in sorted(os.listdir(full)):
             if name.endswith(".json") and os.path.isfile(os.path.join(full, name)):
                 files.append(os.path.join(full, name))
+    for file in DATA_FILES:
+        if os.path.isfile(os.path.join(ROOT, file)):
+            files.append(os.path.join(ROOT, file))
     return files
 
 
@@ -260,7 +302,7 @@ def validate(paths):
         try:
             if kind is None:
                 raise DataError("not a data file: expected a file directly under one of "
-                                + ", ".join(DATA_DIRS))
+                                + ", ".join(DATA_DIRS) + ", or one of " + ", ".join(DATA_FILES))
             doc = load_json(path)
             if not isinstance(doc, dict):
                 raise DataError("expected an object at the top, got " + json_type(doc))

@@ -33,7 +33,7 @@ int RunWorldCheck(const WorldCheckOptions& o) {
     std::cerr << "regauth world check: " << DescribeLoadError(matrices.error()) << "\n";
     return 2;
   }
-  auto cases = LoadCaseDir(cases_dir + "/cases");
+  auto cases = LoadSuiteCases(cases_dir);  // as `regauth run` loads them (suite/load.h)
   if (!cases) {
     std::cerr << "regauth world check: " << DescribeLoadError(cases.error()) << "\n";
     return 2;

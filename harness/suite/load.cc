@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <optional>
 
+#include "harness/case_loader.h"
 #include "harness/data_file.h"
+#include "harness/suite/grid.h"
+#include "harness/suite/requirements.h"
 
 namespace regauth::harness {
 
@@ -33,6 +36,34 @@ protocol::Expected<protocol::World, std::string> LoadWorldFile(const std::string
                                              protocol::DescribeWorldError(world.error()));
   }
   return std::move(*world);
+}
+
+LoadResult<std::vector<Case>> LoadSuiteCases(const std::string& cases_dir) {
+  std::error_code ec;
+  Requirements requirements;
+  const std::string requirements_path = cases_dir + "/requirements.json";
+  if (std::filesystem::exists(requirements_path, ec)) {
+    auto loaded = LoadRequirementsFile(requirements_path);
+    if (!loaded) return protocol::Unexpected<LoadError>(loaded.error());
+    requirements = std::move(*loaded);
+  }
+  std::vector<Case> out;
+  if (std::filesystem::is_directory(cases_dir + "/cases", ec)) {
+    auto hand = LoadCaseDir(cases_dir + "/cases", requirements);
+    if (!hand) return protocol::Unexpected<LoadError>(hand.error());
+    out = std::move(*hand);
+  }
+  if (std::filesystem::is_directory(cases_dir + "/grids", ec)) {
+    auto grids = LoadGridDir(cases_dir + "/grids", requirements);
+    if (!grids) return protocol::Unexpected<LoadError>(grids.error());
+    for (const Grid& g : *grids) {
+      auto expanded = ExpandGrid(g);
+      if (!expanded) return protocol::Unexpected<LoadError>(expanded.error());
+      for (auto& c : *expanded) out.push_back(std::move(c));
+    }
+  }
+  if (auto dup = CheckUniqueIds(out)) return protocol::Unexpected<LoadError>(*dup);
+  return out;
 }
 
 }  // namespace regauth::harness

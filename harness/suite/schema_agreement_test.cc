@@ -24,6 +24,8 @@
 #include "harness/facts.h"
 #include "harness/matrix.h"
 #include "harness/profile.h"
+#include "harness/suite/grid.h"
+#include "harness/suite/requirements.h"
 #include "harness/suite/step_fields.h"
 #include "protocol/test_support.h"
 #include "protocol/world.h"
@@ -33,12 +35,13 @@ namespace {
 
 const std::string kSchemas = std::string(REGAUTH_SOURCE_DIR) + "/cases/schema";
 const std::string kTestdata = kSchemas + "/testdata";
-const std::vector<std::string> kKinds = {"world", "case-file", "matrix", "profile", "baseline"};
+const std::vector<std::string> kKinds = {"world",    "case-file",    "matrix", "profile",
+                                         "baseline", "requirements", "grid"};
 
 // Broken is one entry of expected.json.
 struct Broken {
   std::string label;    // the file name, e.g. "world--unknown-member-in-user.json"
-  std::string kind;     // world | case-file | matrix | profile | baseline
+  std::string kind;     // world | case-file | matrix | profile | baseline | requirements | grid
   std::string pointer;  // where both the loader and the schema reject it
   std::string code;     // the loader's error code name (unknown_member, ...)
 };
@@ -107,6 +110,15 @@ std::optional<Rejection> Load(const Broken& b) {
   }
   if (b.kind == "baseline") {
     auto r = LoadBaselineFile(path);
+    return r ? std::nullopt : std::optional(harness_error(r.error()));
+  }
+  if (b.kind == "requirements") {
+    auto r = LoadRequirementsFile(path);
+    return r ? std::nullopt : std::optional(harness_error(r.error()));
+  }
+  if (b.kind == "grid") {
+    // The broken grids state their requirement as text: no requirements file is needed.
+    auto r = LoadGridFile(path, Requirements{});
     return r ? std::nullopt : std::optional(harness_error(r.error()));
   }
   return Rejection{"", "", "unknown kind \"" + b.kind + "\""};

@@ -6,7 +6,9 @@ project path, group path, username, email, credential id, secret, deploy-token n
 of the default world would tie the suite to that world (issue 7). Reports every occurrence as
 `<file>:<line>: <name> (<what>)`.
 
-Usage: scan_world_names.py WORLD.json CASES_DIR
+Usage: scan_world_names.py WORLD.json PATH...
+  each PATH is a directory (its *.json files) or a file: cases/cases, cases/grids,
+  cases/requirements.json
 """
 import json
 import os
@@ -40,8 +42,18 @@ def names_of(world):
     return out
 
 
+def data_files(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += [os.path.join(p, f) for f in sorted(os.listdir(p)) if f.endswith(".json")]
+        else:
+            out.append(p)
+    return out
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) < 3:
         sys.exit(__doc__)
     names = names_of(json.load(open(sys.argv[1])))
     # A name counts only as a whole path/word: not inside a longer name ("acme" in "acmes").
@@ -49,9 +61,8 @@ def main():
         r"(?<![A-Za-z0-9_.-])(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) +
         r")(?![A-Za-z0-9_-])")
     found = 0
-    files = sorted(f for f in os.listdir(sys.argv[2]) if f.endswith(".json"))
-    for f in files:
-        path = os.path.join(sys.argv[2], f)
+    files = data_files(sys.argv[2:])
+    for path in files:
         for n, line in enumerate(open(path, encoding="utf-8"), 1):
             for m in pattern.finditer(line):
                 print(f"{path}:{n}: {m.group(1)} ({names[m.group(1)]})")
@@ -59,7 +70,7 @@ def main():
     if found:
         print(f"scan-world-names: {found} names of {sys.argv[1]} in hand-written cases: select by facts instead (cases/README.md \"Bindings\")")
         sys.exit(1)
-    print(f"scan-world-names: {len(files)} case files name no entity of {sys.argv[1]}")
+    print(f"scan-world-names: {len(files)} data files name no entity of {sys.argv[1]}")
 
 
 if __name__ == "__main__":
