@@ -510,8 +510,9 @@ class WorldLoader {
   }
 
   void LoadUsers(const Json& users) {
-    static constexpr std::string_view kUser[] = {"username", "email",      "admin",      "external",
-                                                 "state",    "two_factor", "description"};
+    static constexpr std::string_view kUser[] = {"username",     "email",      "admin",
+                                                 "external",     "state",      "two_factor",
+                                                 "namespace_id", "description"};
     for (std::size_t i = 0; i < users.size(); ++i) {
       const std::string p = Child(std::string("/users"), i);
       const Json& u = users[i];
@@ -540,6 +541,13 @@ class WorldLoader {
       user.external = OptionalBool(u, p, "external").value_or(false);
       user.state = OptionalEnum(u, p, "state", kUserStates).value_or(UserState::kActive);
       user.two_factor = OptionalBool(u, p, "two_factor").value_or(false);
+      if (Find(u, "namespace_id") != nullptr) {
+        user.namespace_id = RequiredId(u, p, "namespace_id");
+        if (!namespace_ids_.emplace(*user.namespace_id, "user " + Quote(user.username)).second) {
+          Throw(WorldErrorCode::kDuplicate, Child(p, "namespace_id"),
+                "namespace id " + std::to_string(*user.namespace_id) + " is used twice");
+        }
+      }
       user.description = OptionalString(u, p, "description").value_or("");
       w_.user_by_name_.emplace(Lower(user.username), w_.users_.size());
       w_.users_.push_back(std::move(user));
@@ -567,6 +575,12 @@ class WorldLoader {
       if (!w_.group_by_id_.emplace(group.id, w_.groups_.size()).second) {
         Throw(WorldErrorCode::kDuplicate, Child(p, "id"),
               "group id " + std::to_string(group.id) + " is used twice");
+      }
+      // Groups and personal namespaces share GitLab's namespaces table.
+      if (auto it = namespace_ids_.find(group.id); it != namespace_ids_.end()) {
+        Throw(WorldErrorCode::kDuplicate, Child(p, "id"),
+              "namespace id " + std::to_string(group.id) + " is already the namespace of " +
+                  it->second);
       }
       group.parent = std::string(ParentPath(group.path));
       group.visibility = RequiredEnum(g, p, "visibility", kVisibilities);
@@ -1110,7 +1124,8 @@ class WorldLoader {
   const WorldLimits& limits_;
   int64_t today_ = 0;
   World w_;
-  std::unordered_map<std::string, std::string> routes_;  // lower-cased route → who holds it
+  std::unordered_map<std::string, std::string> routes_;     // lower-cased route → who holds it
+  std::unordered_map<int64_t, std::string> namespace_ids_;  // users' namespace ids → whose
 };
 
 std::string_view Name(Visibility v) { return NameOf(kVisibilities, v); }

@@ -124,6 +124,9 @@ struct User {
   bool external = false;
   UserState state = UserState::kActive;
   bool two_factor = false;
+  // The id of the user's personal namespace (GitLab's namespaces table, shared with groups):
+  // root_namespace_id in access[].meta for the user's personal projects. nullopt: not known.
+  std::optional<int64_t> namespace_id;
   bool bot = false;            // generated for a project/group access token
   std::string bot_credential;  // that token's credential id ("" for people)
   std::string description;

@@ -156,6 +156,17 @@ TEST(World, BaseWorldLoadsWithDerivedFacts) {
 }
 
 // A copied World keeps working lookups (indices, not pointers).
+// users[].namespace_id is optional: the personal namespace's id when the world knows it.
+TEST(World, UserNamespaceIdIsOptional) {
+  std::string text = kBase;
+  const std::string from = R"({"username": "bob"})";
+  text.replace(text.find(from), from.size(), R"({"username": "bob", "namespace_id": 9})");
+  auto w = ParseWorld(text, Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  EXPECT_EQ(w->FindUser("bob")->namespace_id, std::optional<int64_t>(9));
+  EXPECT_EQ(w->FindUser("alice")->namespace_id, std::nullopt);
+}
+
 TEST(World, CopiesStayValid) {
   auto w = ParseWorld(kBase, Context());
   ASSERT_TRUE(w.has_value());
@@ -228,6 +239,17 @@ const ErrorCase kErrorCases[] = {
      WorldErrorCode::kBadEnumValue, "/credentials/4/scopes/0", "read_package_registry"},
     {"duplicate scope", Replace(R"("scopes": ["api"])", R"("scopes": ["api", "api"])"),
      WorldErrorCode::kDuplicate, "/credentials/3/scopes/1", "twice"},
+    // A user's personal namespace id shares GitLab's namespaces table with group ids.
+    {"namespace id of a group",
+     Replace(R"({"username": "bob"})", R"({"username": "bob", "namespace_id": 10})"),
+     WorldErrorCode::kDuplicate, "/groups/0/id", "namespace of user \"bob\""},
+    {"namespace id twice",
+     Replace(R"({"username": "bob"})",
+             R"({"username": "bob", "namespace_id": 9}, {"username": "cy", "namespace_id": 9})"),
+     WorldErrorCode::kDuplicate, "/users/2/namespace_id", "used twice"},
+    {"namespace id not an id",
+     Replace(R"({"username": "bob"})", R"({"username": "bob", "namespace_id": 0})"),
+     WorldErrorCode::kBadValue, "/users/1/namespace_id", "positive"},
     // Dangling references.
     {"member unknown user", Replace(R"("user": "bob", "role")", R"("user": "carol", "role")"),
      WorldErrorCode::kDanglingReference, "/projects/0/members/0/user", "no user named \"carol\""},
