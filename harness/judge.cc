@@ -501,16 +501,25 @@ void JudgeClaims(Checks& checks, const TokenExpectation& te, const Profile& prof
     std::string want = ">= 60";
     bool ok = life >= p::kMinimumTokenLifetimeSeconds;
     std::string msg = "token.md: a token should never be returned with less than 60 s to live";
+    Severity severity = Severity::kShould;
     if (profile.lifetime == "delay" && ctx.world != nullptr) {
       const int64_t d = ctx.world->instance().token_expire_delay_minutes * 60;
       want = std::to_string(d) + " or " + std::to_string(d + 1);
       ok = life == d || life == d + 1;
       msg = "token-auth.md §9: exp − iat ∈ {delay·60, delay·60+1}";
+      // A token that outlives container_registry_token_expire_delay (GitLab: `expire_time =
+      // Time.current + delay.minutes`, container_registry_authentication_service.rb
+      // token_expire_at) extends every credential's reach past what the administrator
+      // configured: a MUST failure (issue 8 item 11). A shorter one only costs a re-login.
+      if (life > d + 1) {
+        severity = Severity::kMust;
+        msg += "; longer than the configured delay extends every credential's reach (MUST)";
+      }
     } else if (profile.lifetime == "range") {
       want = std::to_string(profile.lifetime_min) + ".." + std::to_string(profile.lifetime_max);
       ok = life >= profile.lifetime_min && life <= profile.lifetime_max;
     }
-    checks.Add("claims.lifetime", Severity::kShould, ok, want, std::to_string(life), msg);
+    checks.Add("claims.lifetime", severity, ok, want, std::to_string(life), msg);
   }
   if (!claims.nbf) {
     checks.Add("claims.nbf", Severity::kShould, false, "present", "(absent)",
