@@ -361,8 +361,15 @@ void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const Judge
     const p::Project* pr = ProjectOfRepository(*ctx.world, a.name);
     if (pr == nullptr) continue;
     Json want = {{"project_path", Lower(pr->path)}, {"project_id", pr->id}};
+    // root_namespace_id is `root_ancestor.id`: the top-level group, or the owner's personal
+    // namespace (its id from the world's users[].namespace_id; not checked when absent).
     const auto groups = ctx.world->AncestorGroups(pr->path);
-    if (!groups.empty()) want["root_namespace_id"] = groups.front()->id;
+    if (!groups.empty()) {
+      want["root_namespace_id"] = groups.front()->id;
+    } else if (const p::User* owner = ctx.world->FindUser(pr->namespace_path);
+               pr->personal && owner != nullptr && owner->namespace_id) {
+      want["root_namespace_id"] = *owner->namespace_id;
+    }
     bool ok = a.meta.is_object();
     if (ok) {
       for (const auto& [k, v] : want.items()) {
