@@ -167,6 +167,13 @@ std::optional<p::Role> EffectiveRole(const p::World& world, std::string_view use
     auto r = world.DirectMembership(username, g->path);
     if (r && (!best || static_cast<int>(*r) > static_cast<int>(*best))) best = r;
   }
+  // The owner of a personal namespace is the owner of its projects: GitLab computes
+  // project_authorizations with `user.personal_projects` at OWNER level (gitlabhq
+  // lib/gitlab/project_authorizations.rb #relations) — issue 8 item 12.
+  if (const p::Project* pr = world.FindProject(project_path);
+      pr != nullptr && pr->personal && EqualsIgnoreCase(pr->namespace_path, username)) {
+    best = p::Role::kOwner;
+  }
   return best;
 }
 

@@ -119,7 +119,8 @@ Facts ComputeFacts(const protocol::World& world, const Subject& subject,
                    const protocol::Project* project);
 
 // EffectiveRole returns the highest role `username` holds on `project_path` directly or through
-// any ancestor group, or nullopt.
+// any ancestor group, or nullopt; the owner of a personal namespace is `owner` of its projects
+// (GitLab's project authorizations, issue 8 item 12).
 std::optional<protocol::Role> EffectiveRole(const protocol::World& world, std::string_view username,
                                             std::string_view project_path);
 

@@ -752,6 +752,21 @@ TEST(JudgeFlow, LoginThenSteps) {
 
 // --- the matrix and the judge agree -------------------------------------------------------------
 
+// IdealMeta is GitLab's access[].meta for a repository of `name`: root_namespace_id is the
+// top-level group, or the personal namespace of the owner when the world gives its id.
+Json IdealMeta(const protocol::World& world, const std::string& name) {
+  const protocol::Project* p = world.FindProject(name);
+  Json meta = {{"project_path", name}, {"project_id", p->id}};
+  const auto groups = world.AncestorGroups(name);
+  if (!groups.empty()) {
+    meta["root_namespace_id"] = groups.front()->id;
+  } else if (const protocol::User* owner = world.FindUser(p->namespace_path);
+             owner != nullptr && owner->namespace_id) {
+    meta["root_namespace_id"] = *owner->namespace_id;
+  }
+  return meta;
+}
+
 // IdealGitLabAnswer answers a matrix case the way GitLab would if the matrix is right
 // (token-auth.md §3.1, §3.4, §3.8), so the judge must pass it: the matrix's expectations and
 // the judge's reading of subjects (sub, auth_type, meta) are consistent.
@@ -809,10 +824,7 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     }
     Json entry = {{"type", type}, {"name", name}, {"actions", {action}}};
     if (type == "repository") {
-      const protocol::Project* p = world.FindProject(name);
-      entry["meta"] = {{"project_path", name},
-                       {"project_id", p->id},
-                       {"root_namespace_id", world.AncestorGroups(name).front()->id}};
+      entry["meta"] = IdealMeta(world, name);
     }
     access.push_back(entry);
   };
@@ -820,10 +832,7 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     Json entry = {{"type", a["type"]}, {"name", a["name"]}, {"actions", a["actions"]}};
     if (a["type"] == "repository") {
       const std::string name = a["name"].get<std::string>();
-      const protocol::Project* p = world.FindProject(name);
-      entry["meta"] = {{"project_path", name},
-                       {"project_id", p->id},
-                       {"root_namespace_id", world.AncestorGroups(name).front()->id}};
+      entry["meta"] = IdealMeta(world, name);
     }
     access.push_back(entry);
   }

@@ -168,7 +168,8 @@ struct Project {
   int64_t id = 0;
   std::string path;            // full path, e.g. "acme/platform/lib"
   std::string namespace_path;  // the group (or user, for a personal project) it lives in
-  bool personal = false;       // namespace_path is a username; no implicit membership
+  bool personal = false;       // namespace_path is a username (whose owner GitLab treats as the
+                               // project owner: policy, reference_server/policy.h EffectiveRole)
   Visibility visibility = Visibility::kPrivate;
   RegistryAccessLevel container_registry_access_level = RegistryAccessLevel::kEnabled;
   bool builds_enabled = true;

@@ -197,8 +197,9 @@ protocol::Expected<AuthResult, AuthFailure> Authenticate(
 std::vector<std::string> SplitScopeParams(const std::vector<std::string>& values);
 
 // EffectiveRole is the user's role in the project: the highest of the direct project membership
-// and the memberships of every ancestor group (membership is inherited downwards), or nullopt.
-// Admin status is not a role.
+// and the memberships of every ancestor group (membership is inherited downwards), or nullopt;
+// the owner of a personal namespace is the owner of its projects (GitLab's project
+// authorizations, issue 8 item 12). Admin status is not a role.
 std::optional<protocol::Role> EffectiveRole(const protocol::World& world,
                                             const protocol::User& user,
                                             const protocol::Project& project);
