@@ -98,6 +98,7 @@ struct Facts {
   // Instance.
   bool registry_enabled = true;
   bool password_authentication_enabled_for_git = true;
+  std::string protected_containers = "off";  // off|feature_flag|ga (instance.protected_containers)
   // Resource.
   std::string resource = "repository";  // repository|catalog
   std::string role = "none";            // effective role of the acting user on the project
@@ -107,6 +108,10 @@ struct Facts {
   bool builds_enabled = true;
   bool repository_enabled = true;
   bool pending_delete = false;
+  // The highest minimum_access_level_for_push among the project's container protection rules
+  // whose pattern matches the project's own path (none|maintainer|owner|admin; "n/a" for the
+  // catalog). A fact of the world: whether it stops anyone is the rules' business.
+  std::string push_protection = "none";
   std::string relation = "none";  // see the header comment; "n/a" for the catalog
 
   // Get returns the fact called `name` (FactSchema spelling), or nullopt for an unknown name.

@@ -134,13 +134,13 @@ TEST(MatrixExpansion, CountsPerFamily) {
     families[c.id.substr(0, c.id.find('/', a + 1))]++;
   }
   const std::map<std::string, int> want = {
-      {"gitlab/anonymous", 231},           {"gitlab/deploy_token", 1190},
-      {"gitlab/group_access_token", 474},  {"gitlab/group_deploy_token", 477},
-      {"gitlab/job_token", 3038},          {"gitlab/oauth_token", 484},
-      {"gitlab/password", 2792},           {"gitlab/personal_access_token", 6063},
-      {"gitlab/project_access_token", 474}};
+      {"gitlab/anonymous", 261},           {"gitlab/deploy_token", 1340},
+      {"gitlab/group_access_token", 534},  {"gitlab/group_deploy_token", 537},
+      {"gitlab/job_token", 3689},          {"gitlab/oauth_token", 544},
+      {"gitlab/password", 3152},           {"gitlab/personal_access_token", 6843},
+      {"gitlab/project_access_token", 534}};
   EXPECT_EQ(families, want);
-  EXPECT_EQ(DefaultCases().size(), 15223u);
+  EXPECT_EQ(DefaultCases().size(), 17434u);
 }
 
 struct Cell {
@@ -408,6 +408,39 @@ const Cell kCells[] = {
     {"other job personal allowlisted", G "job_token/job-104/dana-developer/tools/pull", "granted|"},
     {"other user personal", G "personal_access_token/rita-pat-api/dana-developer/tools/pull",
      "granted|"},
+    // Protected container repositories (gate 4; the default world runs the 17.8 behaviour).
+    {"developer push maintainer-protected",
+     G "personal_access_token/dana-pat-read-write-registry/acme/protected-maintainer/pull,push",
+     "forbidden|"},
+    {"developer pull maintainer-protected",
+     G "personal_access_token/dana-pat-read-write-registry/acme/protected-maintainer/pull",
+     "granted|acme/protected-maintainer:pull"},
+    {"reporter asking push is not granted push",
+     G "personal_access_token/rita-pat-read-write-registry/acme/protected-maintainer/push",
+     "granted|"},
+    {"maintainer push maintainer-protected",
+     G "personal_access_token/max-pat-read-write-registry/acme/protected-maintainer/pull,push",
+     "granted|acme/protected-maintainer:pull,push"},
+    {"maintainer push owner-protected",
+     G "personal_access_token/max-pat-read-write-registry/acme/protected-owner/pull,push",
+     "forbidden|"},
+    {"owner push owner-protected",
+     G "personal_access_token/olga-pat-read-write-registry/acme/protected-owner/push",
+     "granted|acme/protected-owner:push"},
+    {"owner push admin-protected",
+     G "personal_access_token/olga-pat-read-write-registry/acme/protected-admin/push",
+     "forbidden|"},
+    {"admin exempt",
+     G "personal_access_token/ada-pat-read-write-registry/acme/protected-admin/push",
+     "granted|acme/protected-admin:push"},
+    {"group deploy token never stopped",
+     G
+     "group_deploy_token/acme-group-deploy-gitlab-deploy-token/acme/protected-maintainer/pull,push",
+     "granted|acme/protected-maintainer:pull,push"},
+    {"developer job own protected push", G "job_token/job-119/acme/protected-maintainer/pull,push",
+     "forbidden|"},
+    {"developer job own protected pull", G "job_token/job-119/acme/protected-maintainer/pull",
+     "granted|acme/protected-maintainer:pull"},
     // Issue 8 item 6: ai_workflows.
     {"pat ai_workflows 401",
      G "personal_access_token/dana-pat-ai-workflows/acme/public-enabled/pull", "unauthorized|"},

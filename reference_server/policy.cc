@@ -570,6 +570,65 @@ ScopeDecision ProcessScope(const World& world, const AuthResult& auth, const std
   return d;
 }
 
+// GlobMatchesIgnoreCase is `:repository_path ILIKE Gitlab::SQL::Glob.to_like(pattern)`: `*`
+// matches any run of characters (slashes included), everything else itself, ASCII case ignored.
+bool GlobMatchesIgnoreCase(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && AsciiLower(pattern[p]) == AsciiLower(text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// PushProtected is the service's repository_path_push_protected? (gate 4). Source: gitlabhq
+// app/services/auth/container_registry_authentication_service.rb — the feature-flag copy
+// joolstorrentecalo/gitlab-foss@60c6064f (`return false if
+// Feature.disabled?(:container_registry_protected_containers, project)`, no admin exemption) and
+// @de09f039 (17.8+, GA: `return false if current_user&.can_admin_all_resources?`) — and
+// app/models/container_registry/protection/rule.rb `for_push_exists?` (`return false if
+// access_level.blank? || repository_path.blank?`; `:access_level < minimum_access_level_for_push`
+// over the rules whose pattern ILIKE-matches the path). It looks at the processed scopes, i.e.
+// at the actions already granted: a scope granted `push` or `*` on a path protected above
+// `current_user&.max_member_access_for_project` makes the whole answer 403. Without a
+// current_user (deploy tokens, jobs without a user) the access level is nil and nothing is
+// protected; a user without membership has level 0 (NO_ACCESS).
+bool PushProtected(const World& world, const AuthResult& auth,
+                   const std::vector<ScopeDecision>& decisions) {
+  const protocol::ProtectedContainers mode = world.instance().protected_containers;
+  if (mode == protocol::ProtectedContainers::kOff) return false;
+  if (auth.user == nullptr) return false;  // access_level nil: for_push_exists? is false
+  if (mode == protocol::ProtectedContainers::kGa && auth.user->admin) return false;
+  for (const ScopeDecision& d : decisions) {
+    if (d.outcome != ScopeOutcome::kGranted || d.project == nullptr) continue;
+    const bool pushes = std::find(d.granted_actions.begin(), d.granted_actions.end(), "push") !=
+                            d.granted_actions.end() ||
+                        std::find(d.granted_actions.begin(), d.granted_actions.end(), "*") !=
+                            d.granted_actions.end();
+    if (!pushes) continue;
+    const int level = Level(EffectiveRole(world, *auth.user, *d.project));
+    for (const protocol::ContainerProtectionRule& rule : d.project->container_protection_rules) {
+      if (rule.minimum_access_level_for_push &&
+          level < static_cast<int>(*rule.minimum_access_level_for_push) &&
+          GlobMatchesIgnoreCase(rule.repository_path_pattern, d.name)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -804,6 +863,8 @@ std::string_view CodeName(Gate gate) {
       return "no_registry_ability";
     case Gate::kAnonymousNoScope:
       return "anonymous_no_scope";
+    case Gate::kProtectedPath:
+      return "protected_path";
   }
   return "unknown";
 }
@@ -880,8 +941,12 @@ Authorization Authorize(const World& world, const AuthResult& auth,
       auth.project == nullptr) {
     out.gate = Gate::kAnonymousNoScope;
   }
-  // Gate 4 (protected repository paths) and the EE gates need facts the world format does not
-  // carry (protection rules, storage limits, maintenance mode): not modelled.
+  // Gate 4: repository_path_push_protected? → 403 "Pushing to protected repository path
+  // forbidden". The EE gates (storage limit, maintenance mode) are not modelled.
+  if (out.gate == Gate::kPassed && PushProtected(world, auth, out.decisions)) {
+    out.gate = Gate::kProtectedPath;
+    out.access.clear();
+  }
   return out;
 }
 

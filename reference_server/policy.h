@@ -12,6 +12,8 @@
 //      registry disabled, 403 no registry ability, 403 anonymous with nothing usable), then each
 //      requested scope through GitLab's split, path rule and per-action decision (§3.6) over the
 //      project policy facts (§3.7). Denied actions are dropped; a resource with none is omitted.
+//      Last, gate 4: a granted push on a protected container repository path (the world's
+//      instance.protected_containers and projects' container_protection_rules) → 403.
 //
 // Pure: no clock (the caller passes `today`), no I/O, no randomness. The World holds facts only
 // (protocol/world.h); every rule lives here. Negative controls (reference_server/misbehaviour.h)
@@ -210,9 +212,11 @@ enum class Gate {
   kRegistryDisabled,   // 404 {"errors":[{"code":"UNAVAILABLE","message":"registry not enabled"}]}
   kNoRegistryAbility,  // 403 DENIED "access forbidden": no registry ability at all
   kAnonymousNoScope,   // 403 DENIED "access forbidden": anonymous and no usable scope
+  kProtectedPath,      // 403 DENIED "Pushing to protected repository path forbidden"
 };
 
-// CodeName returns "passed", "registry_disabled", "no_registry_ability", "anonymous_no_scope".
+// CodeName returns "passed", "registry_disabled", "no_registry_ability", "anonymous_no_scope",
+// "protected_path".
 std::string_view CodeName(Gate gate);
 
 // ScopeOutcome is what became of one requested scope.

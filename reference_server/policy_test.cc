@@ -66,16 +66,23 @@ constexpr const char* kSmallWorld = R"({
      "members": [{"user": "extguest", "role": "guest"}]},
     {"id": 3, "path": "g/pub", "visibility": "public"},
     {"id": 4, "path": "g/pubpriv", "visibility": "public",
-     "container_registry_access_level": "private", "members": [{"user": "ext", "role": "reporter"}]},
+     "container_registry_access_level": "private",
+     "members": [{"user": "ext", "role": "reporter"}]},
     {"id": 5, "path": "g/sub/deep", "visibility": "private"},
     {"id": 6, "path": "other/ci", "visibility": "private"},
-    {"id": 7, "path": "dev/personal", "visibility": "private"}
+    {"id": 7, "path": "dev/personal", "visibility": "private"},
+    {"id": 8, "path": "g/prot", "visibility": "private",
+     "container_protection_rules": [
+       {"repository_path_pattern": "g/prot", "minimum_access_level_for_push": "maintainer"},
+       {"repository_path_pattern": "G/Prot/rel*", "minimum_access_level_for_push": "owner"},
+       {"repository_path_pattern": "g/prot/keep", "minimum_access_level_for_delete": "admin"}]}
   ],
   "jobs": [
     {"id": 1, "project": "other/ci", "user": "root", "status": "running"},
     {"id": 2, "project": "g/priv", "user": "blocked", "status": "running"},
     {"id": 3, "project": "other/ci", "user": "ext", "status": "running"},
-    {"id": 4, "project": "other/ci", "user": "rep", "status": "running"}
+    {"id": 4, "project": "other/ci", "user": "rep", "status": "running"},
+    {"id": 5, "project": "g/prot", "user": "dev", "status": "running"}
   ],
   "credentials": [
     {"id": "dev-pw", "kind": "password", "user": "dev", "secret": "pw-dev"},
@@ -109,7 +116,12 @@ constexpr const char* kSmallWorld = R"({
     {"id": "job-root", "kind": "job_token", "job": 1, "secret": "s-job-root"},
     {"id": "job-blocked", "kind": "job_token", "job": 2, "secret": "s-job-blocked"},
     {"id": "job-ext", "kind": "job_token", "job": 3, "secret": "s-job-ext"},
-    {"id": "job-rep", "kind": "job_token", "job": 4, "secret": "s-job-rep"}
+    {"id": "job-rep", "kind": "job_token", "job": 4, "secret": "s-job-rep"},
+    {"id": "job-dev-prot", "kind": "job_token", "job": 5, "secret": "s-job-dev-prot"},
+    {"id": "prot-deploy", "kind": "deploy_token", "project": "g/prot", "name": "d5",
+     "secret": "s-prot-deploy", "scopes": ["read_registry", "write_registry"]},
+    {"id": "root-api", "kind": "personal_access_token", "user": "root", "secret": "s-root-api",
+     "scopes": ["api"]}
   ]
 })";
 
@@ -1212,6 +1224,88 @@ TEST(Authenticate, RegistryDisabledDropsRegistryScopesFromLogin) {
   // The same tokens log in while the registry is enabled.
   EXPECT_TRUE(Harness(SmallWorld()).LoginAs("dev-rw").has_value());
 }
+
+// Gate 4, protected container repositories (container_registry_authentication_service.rb
+// repository_path_push_protected?, protection/rule.rb for_push_exists?): a granted push or * on
+// a path whose matching rule wants more than the user's project access level → 403, in the
+// 17.6 feature-flag mode for everyone, from 17.8 (ga) with instance admins exempt; never
+// without a current_user (deploy tokens); off (17.6 as shipped) ignores the rules.
+struct ProtectionCase {
+  const char* label;
+  const char* mode;  // instance.protected_containers
+  std::string credential;
+  std::vector<std::string> scopes;
+  Gate want_gate;
+};
+REGAUTH_PRINT_LABEL(ProtectionCase)
+
+const ProtectionCase kProtectionCases[] = {
+    {"off ignores rules", "off", "dev-rw", {R("g/prot", "push")}, Gate::kPassed},
+    {"developer push below maintainer",
+     "feature_flag",
+     "dev-rw",
+     {R("g/prot", "pull,push")},
+     Gate::kProtectedPath},
+    {"developer pull only is fine", "feature_flag", "dev-rw", {R("g/prot", "pull")}, Gate::kPassed},
+    {"reporter asking push is not granted push",
+     "feature_flag",
+     "rep-read",
+     {R("g/prot", "push")},
+     Gate::kPassed},
+    {"maintainer push", "feature_flag", "owner-api", {R("g/prot", "push,*")}, Gate::kPassed},
+    {"maintainer star on owner-protected image",
+     "ga",
+     "owner-api",
+     {R("g/prot/release", "*")},
+     Gate::kProtectedPath},
+    {"pattern case-insensitive, image below",
+     "ga",
+     "owner-api",
+     {R("g/prot/REL/x", "push")},
+     Gate::kProtectedPath},
+    {"delete-only rule does not stop push",
+     "ga",
+     "owner-api",
+     {R("g/prot/keep", "push")},
+     Gate::kPassed},
+    {"one protected scope spoils the request",
+     "ga",
+     "dev-rw",
+     {R("g/pub", "pull"), R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"deploy token has no access level", "ga", "prot-deploy", {R("g/prot", "push")}, Gate::kPassed},
+    {"job token through its user",
+     "ga",
+     "job-dev-prot",
+     {R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"job token pull", "ga", "job-dev-prot", {R("g/prot", "pull")}, Gate::kPassed},
+    {"admin not exempt under the flag",
+     "feature_flag",
+     "root-api",
+     {R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"admin exempt from 17.8", "ga", "root-api", {R("g/prot", "push")}, Gate::kPassed},
+};
+
+class ProtectionTest : public testing::TestWithParam<ProtectionCase> {};
+
+TEST_P(ProtectionTest, Gate4) {
+  const ProtectionCase& c = GetParam();
+  const World world =
+      SmallWorldWith(R"("instance": {"admin_mode": true})",
+                     R"("instance": {"admin_mode": true, "protected_containers": ")" +
+                         std::string(c.mode) + "\"}");
+  Harness h(world);
+  const Authorization az = h.Run(c.credential, c.scopes);
+  EXPECT_EQ(CodeName(az.gate), CodeName(c.want_gate));
+  if (c.want_gate == Gate::kProtectedPath) {
+    EXPECT_TRUE(az.access.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ProtectionTest, testing::ValuesIn(kProtectionCases),
+                         testing_support::LabelName());
 
 // §3.4 gate 1: registry disabled → 404 before anything else, even for anonymous callers.
 TEST(Authorize, RegistryDisabledIsGateOne) {

@@ -250,6 +250,8 @@ HttpResponse ForGate(Gate gate) {
     case Gate::kNoRegistryAbility:
     case Gate::kAnonymousNoScope:
       return GitLabError(403, "DENIED", protocol::kGitLabAccessForbidden);
+    case Gate::kProtectedPath:
+      return GitLabError(403, "DENIED", protocol::kGitLabProtectedPath);
     case Gate::kPassed:
       break;
   }

@@ -436,6 +436,26 @@ TEST_F(TokenServiceTest, UnknownServiceIs404AfterAuthentication) {
             200);
 }
 
+// Gate 4: a push on a protected repository path → 403 DENIED with GitLab's message, no token
+// (the default world runs the 17.8 behaviour: acme/protected-maintainer needs maintainer+).
+TEST_F(TokenServiceTest, ProtectedRepositoryPathPushIs403) {
+  TokenService s(Config());
+  const HttpResponse r =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:pull,push",
+                       Basic("dana-pat-read-write-registry")));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, R"({"errors":[{"code":"DENIED","message":"Pushing to protected repository )"
+                    R"(path forbidden"}],"http_status":403})");
+  const HttpResponse pull =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:pull",
+                       Basic("dana-pat-read-write-registry")));
+  EXPECT_EQ(pull.status, 200);
+  const HttpResponse maintainer =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:push",
+                       Basic("max-pat-read-write-registry")));
+  EXPECT_EQ(maintainer.status, 200);
+}
+
 // §3.4: the 403/404 bodies are the whole service hash, "http_status" included.
 TEST_F(TokenServiceTest, GateBodiesCarryHttpStatus) {
   TokenService s(Config());
