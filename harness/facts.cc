@@ -43,6 +43,40 @@ std::string JobRelation(const p::World& world, const p::Project& job_project,
   return "not-allowlisted";
 }
 
+// LikeMatch is SQL `text ILIKE pattern` for a pattern whose only wildcard is `*` (GitLab's
+// Gitlab::SQL::Glob.to_like turns `*` into `%` and escapes the rest): ASCII case ignored.
+bool LikeMatch(std::string_view pattern, std::string_view text) {
+  // can[j]: pattern[0, i) matches text[0, j), row by row over the pattern.
+  std::vector<char> can(text.size() + 1, 0);
+  can[0] = 1;
+  for (char pc : pattern) {
+    std::vector<char> next(text.size() + 1, 0);
+    for (std::size_t j = 0; j <= text.size(); ++j) {
+      if (pc == '*') {
+        next[j] = can[j] || (j > 0 && next[j - 1]);
+      } else if (j > 0 && can[j - 1] && p::AsciiLower(pc) == p::AsciiLower(text[j - 1])) {
+        next[j] = 1;
+      }
+    }
+    can.swap(next);
+  }
+  return can[text.size()] != 0;
+}
+
+// PushProtection: the highest minimum_access_level_for_push of the project's rules that match
+// its own path ("none" without one).
+std::string PushProtection(const p::Project& project) {
+  int best = 0;
+  for (const p::ContainerProtectionRule& rule : project.container_protection_rules) {
+    if (rule.minimum_access_level_for_push &&
+        LikeMatch(rule.repository_path_pattern, project.path)) {
+      best = std::max(best, static_cast<int>(*rule.minimum_access_level_for_push));
+    }
+  }
+  if (best == 0) return "none";
+  return std::string(p::Name(static_cast<p::ProtectionLevel>(best)));
+}
+
 }  // namespace
 
 std::string_view MutationName(Mutation m) {
@@ -102,6 +136,7 @@ const std::vector<FactSpec>& FactSchema() {
       {"job_project_pending_delete", FactType::kBool, {}},
       {"registry_enabled", FactType::kBool, {}},
       {"password_authentication_enabled_for_git", FactType::kBool, {}},
+      {"protected_containers", FactType::kEnum, {"off", "feature_flag", "ga"}},
       {"resource", FactType::kEnum, {"repository", "catalog"}},
       {"role",
        FactType::kEnum,
@@ -112,6 +147,7 @@ const std::vector<FactSpec>& FactSchema() {
       {"builds_enabled", FactType::kBool, {}},
       {"repository_enabled", FactType::kBool, {}},
       {"pending_delete", FactType::kBool, {}},
+      {"push_protection", FactType::kEnum, {"none", "maintainer", "owner", "admin", "n/a"}},
       {"relation",
        FactType::kEnum,
        {"own", "group", "other", "allowlisted", "not-allowlisted", "inbound-disabled", "member",
@@ -151,6 +187,8 @@ std::optional<FactValue> Facts::Get(std::string_view name) const {
   if (name == "builds_enabled") return builds_enabled;
   if (name == "repository_enabled") return repository_enabled;
   if (name == "pending_delete") return pending_delete;
+  if (name == "push_protection") return push_protection;
+  if (name == "protected_containers") return protected_containers;
   if (name == "relation") return relation;
   return std::nullopt;
 }
@@ -161,6 +199,13 @@ std::optional<p::Role> EffectiveRole(const p::World& world, std::string_view use
   for (const p::Group* g : world.AncestorGroups(project_path)) {
     auto r = world.DirectMembership(username, g->path);
     if (r && (!best || static_cast<int>(*r) > static_cast<int>(*best))) best = r;
+  }
+  // The owner of a personal namespace is the owner of its projects: GitLab computes
+  // project_authorizations with `user.personal_projects` at OWNER level (gitlabhq
+  // lib/gitlab/project_authorizations.rb #relations) — issue 8 item 12.
+  if (const p::Project* pr = world.FindProject(project_path);
+      pr != nullptr && pr->personal && p::EqualsIgnoreAsciiCase(pr->namespace_path, username)) {
+    best = p::Role::kOwner;
   }
   return best;
 }
@@ -177,6 +222,7 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
   f.registry_enabled = world.instance().registry_enabled;
   f.password_authentication_enabled_for_git =
       world.instance().password_authentication_enabled_for_git;
+  f.protected_containers = std::string(p::Name(world.instance().protected_containers));
 
   const p::Credential* c = subject.credential;
   const p::User* user = nullptr;
@@ -218,6 +264,7 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
   if (project == nullptr) {
     f.resource = "catalog";
     f.relation = "n/a";
+    f.push_protection = "n/a";
     return f;
   }
   f.visibility = std::string(p::Name(project->visibility));
@@ -226,6 +273,7 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
   f.builds_enabled = project->builds_enabled;
   f.repository_enabled = project->repository_enabled;
   f.pending_delete = project->pending_delete;
+  f.push_protection = PushProtection(*project);
   if (user != nullptr) {
     if (auto role = EffectiveRole(world, user->username, project->path)) {
       f.role = std::string(p::Name(*role));

@@ -98,6 +98,7 @@ struct Facts {
   // Instance.
   bool registry_enabled = true;
   bool password_authentication_enabled_for_git = true;
+  std::string protected_containers = "off";  // off|feature_flag|ga (instance.protected_containers)
   // Resource.
   std::string resource = "repository";  // repository|catalog
   std::string role = "none";            // effective role of the acting user on the project
@@ -107,6 +108,10 @@ struct Facts {
   bool builds_enabled = true;
   bool repository_enabled = true;
   bool pending_delete = false;
+  // The highest minimum_access_level_for_push among the project's container protection rules
+  // whose pattern matches the project's own path (none|maintainer|owner|admin; "n/a" for the
+  // catalog). A fact of the world: whether it stops anyone is the rules' business.
+  std::string push_protection = "none";
   std::string relation = "none";  // see the header comment; "n/a" for the catalog
 
   // Get returns the fact called `name` (FactSchema spelling), or nullopt for an unknown name.
@@ -119,7 +124,8 @@ Facts ComputeFacts(const protocol::World& world, const Subject& subject,
                    const protocol::Project* project);
 
 // EffectiveRole returns the highest role `username` holds on `project_path` directly or through
-// any ancestor group, or nullopt.
+// any ancestor group, or nullopt; the owner of a personal namespace is `owner` of its projects
+// (GitLab's project authorizations, issue 8 item 12).
 std::optional<protocol::Role> EffectiveRole(const protocol::World& world, std::string_view username,
                                             std::string_view project_path);
 

@@ -204,6 +204,24 @@ TEST(FactsActingUser, FollowsCredentialKind) {
   EXPECT_TRUE(ActingUser(w, *w.FindCredential("acme-bot-maintainer-api"))->bot);
   EXPECT_EQ(EffectiveRole(w, "olga-owner", "acme/platform/lib"), protocol::Role::kOwner);
   EXPECT_EQ(EffectiveRole(w, "nora-nomember", "acme/platform/lib"), std::nullopt);
+  // Issue 8 item 12: the personal namespace's owner owns its projects, case-insensitively.
+  EXPECT_EQ(EffectiveRole(w, "dana-developer", "dana-developer/tools"), protocol::Role::kOwner);
+  EXPECT_EQ(EffectiveRole(w, "DANA-Developer", "dana-developer/tools"), protocol::Role::kOwner);
+  EXPECT_EQ(EffectiveRole(w, "rita-reporter", "dana-developer/tools"), std::nullopt);
+}
+
+// push_protection: the highest push level of the rules matching the project's own path
+// (ILIKE glob: `*` and case ignored); protected_containers: the instance setting.
+TEST(FactsProtection, ReadsRulesAndInstanceSetting) {
+  const auto& w = DefaultWorld();
+  const protocol::Credential& c = *w.FindCredential("dana-pat-api");
+  auto of = [&](const char* path) { return ComputeFacts(w, Subject::Of(c), w.FindProject(path)); };
+  EXPECT_EQ(of("acme/protected-maintainer").push_protection, "maintainer");
+  EXPECT_EQ(of("acme/protected-owner").push_protection, "owner");
+  EXPECT_EQ(of("acme/protected-admin").push_protection, "admin");
+  EXPECT_EQ(of("acme/private-enabled").push_protection, "none");
+  EXPECT_EQ(ComputeFacts(w, Subject::Of(c), nullptr).push_protection, "n/a");
+  EXPECT_EQ(of("acme/private-enabled").protected_containers, "ga");
 }
 
 }  // namespace

@@ -349,8 +349,15 @@ void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const Judge
     const p::Project* pr = ProjectOfRepository(*ctx.world, a.name);
     if (pr == nullptr) continue;
     Json want = {{"project_path", AsciiLower(pr->path)}, {"project_id", pr->id}};
+    // root_namespace_id is `root_ancestor.id`: the top-level group, or the owner's personal
+    // namespace (its id from the world's users[].namespace_id; not checked when absent).
     const auto groups = ctx.world->AncestorGroups(pr->path);
-    if (!groups.empty()) want["root_namespace_id"] = groups.front()->id;
+    if (!groups.empty()) {
+      want["root_namespace_id"] = groups.front()->id;
+    } else if (const p::User* owner = ctx.world->FindUser(pr->namespace_path);
+               pr->personal && owner != nullptr && owner->namespace_id) {
+      want["root_namespace_id"] = *owner->namespace_id;
+    }
     bool ok = a.meta.is_object();
     if (ok) {
       for (const auto& [k, v] : want.items()) {
@@ -487,16 +494,25 @@ void JudgeClaims(Checks& checks, const TokenExpectation& te, const Profile& prof
     std::string want = ">= 60";
     bool ok = life >= p::kMinimumTokenLifetimeSeconds;
     std::string msg = "token.md: a token should never be returned with less than 60 s to live";
+    Severity severity = Severity::kShould;
     if (profile.lifetime == "delay" && ctx.world != nullptr) {
       const int64_t d = ctx.world->instance().token_expire_delay_minutes * 60;
       want = std::to_string(d) + " or " + std::to_string(d + 1);
       ok = life == d || life == d + 1;
       msg = "token-auth.md §9: exp − iat ∈ {delay·60, delay·60+1}";
+      // A token that outlives container_registry_token_expire_delay (GitLab: `expire_time =
+      // Time.current + delay.minutes`, container_registry_authentication_service.rb
+      // token_expire_at) extends every credential's reach past what the administrator
+      // configured: a MUST failure (issue 8 item 11). A shorter one only costs a re-login.
+      if (life > d + 1) {
+        severity = Severity::kMust;
+        msg += "; longer than the configured delay extends every credential's reach (MUST)";
+      }
     } else if (profile.lifetime == "range") {
       want = std::to_string(profile.lifetime_min) + ".." + std::to_string(profile.lifetime_max);
       ok = life >= profile.lifetime_min && life <= profile.lifetime_max;
     }
-    checks.Add("claims.lifetime", Severity::kShould, ok, want, std::to_string(life), msg);
+    checks.Add("claims.lifetime", severity, ok, want, std::to_string(life), msg);
   }
   if (!claims.nbf) {
     checks.Add("claims.nbf", Severity::kShould, false, "present", "(absent)",

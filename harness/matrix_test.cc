@@ -126,13 +126,13 @@ TEST(MatrixExpansion, CountsPerFamily) {
     families[c.id.substr(0, c.id.find('/', a + 1))]++;
   }
   const std::map<std::string, int> want = {
-      {"gitlab/anonymous", 181},           {"gitlab/deploy_token", 935},
-      {"gitlab/group_access_token", 374},  {"gitlab/group_deploy_token", 377},
-      {"gitlab/job_token", 1664},          {"gitlab/oauth_token", 379},
-      {"gitlab/password", 2011},           {"gitlab/personal_access_token", 4577},
-      {"gitlab/project_access_token", 374}};
+      {"gitlab/anonymous", 261},           {"gitlab/deploy_token", 1340},
+      {"gitlab/group_access_token", 534},  {"gitlab/group_deploy_token", 537},
+      {"gitlab/job_token", 3689},          {"gitlab/oauth_token", 544},
+      {"gitlab/password", 3152},           {"gitlab/personal_access_token", 6843},
+      {"gitlab/project_access_token", 534}};
   EXPECT_EQ(families, want);
-  EXPECT_EQ(DefaultCases().size(), 10872u);
+  EXPECT_EQ(DefaultCases().size(), 17434u);
 }
 
 struct Cell {
@@ -317,11 +317,22 @@ const Cell kCells[] = {
      "granted|acme/private-enabled:push"},
     {"deploy foreign public", G "deploy_token/private-enabled-deploy-read/acme/public-enabled/pull",
      "granted|acme/public-enabled:pull"},
+    // Issue 8 item 4: a foreign read_registry deploy token pulls public and internal projects,
+    // PRIVATE registries included (public_access; container_registry_disabled ignores PRIVATE).
     {"deploy foreign internal",
-     G "deploy_token/private-enabled-deploy-read/acme/internal-enabled/pull", "granted|"},
-    {"deploy foreign public-private informational",
+     G "deploy_token/private-enabled-deploy-read/acme/internal-enabled/pull",
+     "granted|acme/internal-enabled:pull"},
+    {"deploy foreign public-private",
      G "deploy_token/private-enabled-deploy-read/acme/public-private/pull",
-     "granted||i:acme/public-private:pull"},
+     "granted|acme/public-private:pull"},
+    {"deploy foreign internal-private allowlist project",
+     G "deploy_token/private-enabled-deploy-read/acme/internal-allowlist/pull",
+     "granted|acme/internal-allowlist:pull"},
+    {"deploy foreign private",
+     G "deploy_token/public-private-deploy-read/acme/private-enabled/pull", "granted|"},
+    {"deploy virtual registry only 403",
+     G "deploy_token/private-enabled-deploy-virtual-registry/acme/private-enabled/pull",
+     "forbidden|"},
     {"deploy own bypasses PRIVATE",
      G "deploy_token/public-private-deploy-read/acme/public-private/pull",
      "granted|acme/public-private:pull"},
@@ -357,8 +368,76 @@ const Cell kCells[] = {
     {"job reporter allowlisted private-private", G "job_token/job-104/acme/private-private/pull",
      "granted|acme/private-private:pull"},
     {"job guest allowlisted private", G "job_token/job-113/acme/private-enabled/pull", "granted|"},
-    {"job guest public-private informational", G "job_token/job-113/acme/public-private/pull",
-     "granted||i:acme/public-private:pull"},
+    // Issue 8 item 1: PRIVATE registry on a public/internal project, allowlisted: any role.
+    {"job guest public-private", G "job_token/job-113/acme/public-private/pull",
+     "granted|acme/public-private:pull"},
+    {"job guest internal-private allowlisted", G "job_token/job-113/acme/internal-allowlist/pull",
+     "granted|acme/internal-allowlist:pull"},
+    {"job internal-private not allowlisted", G "job_token/job-106/acme/internal-allowlist/pull",
+     "granted|"},
+    // Issue 8 item 3: an external user's job on internal projects needs the allowlist.
+    {"external job internal not allowlisted", G "job_token/job-117/acme/internal-enabled/pull",
+     "granted|"},
+    {"external job internal member not allowlisted",
+     G "job_token/job-117/acme/internal-members/pull", "granted|"},
+    {"external job internal allowlisted", G "job_token/job-117/acme/internal-ext-allowlisted/pull",
+     "granted|acme/internal-ext-allowlisted:pull"},
+    {"external job internal-private allowlisted",
+     G "job_token/job-117/acme/internal-allowlist/pull", "granted|acme/internal-allowlist:pull"},
+    {"external job public", G "job_token/job-117/acme/public-enabled/pull",
+     "granted|acme/public-enabled:pull"},
+    {"external reporter job public-private not allowlisted",
+     G "job_token/job-117/acme/public-private/pull,push", "granted|acme/public-private:pull"},
+    {"admin job catalog", G "job_token/job-118/registry-catalog", "granted|catalog:*"},
+    {"admin job private not member", G "job_token/job-118/acme/private-enabled/pull", "granted|"},
+    {"non-external job internal", G "job_token/job-101/acme/internal-members/pull",
+     "granted|acme/internal-members:pull"},
+    // Issue 8 item 12: the personal namespace's owner owns the project.
+    {"owner pat personal", G "personal_access_token/dana-pat-api/dana-developer/tools/star",
+     "granted|dana-developer/tools:*"},
+    {"owner job personal allowlisted", G "job_token/job-101/dana-developer/tools/pull,push",
+     "granted|dana-developer/tools:pull"},
+    {"other job personal allowlisted", G "job_token/job-104/dana-developer/tools/pull", "granted|"},
+    {"other user personal", G "personal_access_token/rita-pat-api/dana-developer/tools/pull",
+     "granted|"},
+    // Protected container repositories (gate 4; the default world runs the 17.8 behaviour).
+    {"developer push maintainer-protected",
+     G "personal_access_token/dana-pat-read-write-registry/acme/protected-maintainer/pull,push",
+     "forbidden|"},
+    {"developer pull maintainer-protected",
+     G "personal_access_token/dana-pat-read-write-registry/acme/protected-maintainer/pull",
+     "granted|acme/protected-maintainer:pull"},
+    {"reporter asking push is not granted push",
+     G "personal_access_token/rita-pat-read-write-registry/acme/protected-maintainer/push",
+     "granted|"},
+    {"maintainer push maintainer-protected",
+     G "personal_access_token/max-pat-read-write-registry/acme/protected-maintainer/pull,push",
+     "granted|acme/protected-maintainer:pull,push"},
+    {"maintainer push owner-protected",
+     G "personal_access_token/max-pat-read-write-registry/acme/protected-owner/pull,push",
+     "forbidden|"},
+    {"owner push owner-protected",
+     G "personal_access_token/olga-pat-read-write-registry/acme/protected-owner/push",
+     "granted|acme/protected-owner:push"},
+    {"owner push admin-protected",
+     G "personal_access_token/olga-pat-read-write-registry/acme/protected-admin/push",
+     "forbidden|"},
+    {"admin exempt",
+     G "personal_access_token/ada-pat-read-write-registry/acme/protected-admin/push",
+     "granted|acme/protected-admin:push"},
+    {"group deploy token never stopped",
+     G
+     "group_deploy_token/acme-group-deploy-gitlab-deploy-token/acme/protected-maintainer/pull,push",
+     "granted|acme/protected-maintainer:pull,push"},
+    {"developer job own protected push", G "job_token/job-119/acme/protected-maintainer/pull,push",
+     "forbidden|"},
+    {"developer job own protected pull", G "job_token/job-119/acme/protected-maintainer/pull",
+     "granted|acme/protected-maintainer:pull"},
+    // Issue 8 item 6: ai_workflows.
+    {"pat ai_workflows 401",
+     G "personal_access_token/dana-pat-ai-workflows/acme/public-enabled/pull", "unauthorized|"},
+    {"oauth ai_workflows 403", G "oauth_token/dana-oauth-ai-workflows/acme/public-enabled/pull",
+     "forbidden|"},
     {"job reporter public-private", G "job_token/job-104/acme/public-private/pull",
      "granted|acme/public-private:pull"},
     {"job not allowlisted public-private", G "job_token/job-106/acme/public-private/pull",
@@ -380,8 +459,14 @@ const Cell kCells[] = {
     {"job pending 401", G "job_token/job-111/acme/public-enabled/pull", "unauthorized|"},
     {"job without user own", G "job_token/job-105/acme/app-ci/pull,push",
      "granted|acme/app-ci:pull,push"},
-    {"job without user public informational", G "job_token/job-105/acme/public-enabled/pull",
-     "granted||i:acme/public-enabled:pull"},
+    // Issue 8 item 2: a job without a user reads only its own project.
+    {"job without user public", G "job_token/job-105/acme/public-enabled/pull", "granted|"},
+    {"job without user in public project, own", G "job_token/job-115/acme/public-enabled/pull,push",
+     "granted|acme/public-enabled:pull,push"},
+    {"job without user in public project, other public",
+     G "job_token/job-115/globex/public-app/pull", "granted|"},
+    {"job without user in internal project, other internal",
+     G "job_token/job-116/acme/internal-members/pull", "granted|"},
     {"job catalog empty", G "job_token/job-101/registry-catalog", "granted|"},
     // Uncertain rows.
     {"pending delete informational",
@@ -392,6 +477,40 @@ const Cell kCells[] = {
 
 INSTANTIATE_TEST_SUITE_P(Default, MatrixCells, ::testing::ValuesIn(kCells),
                          testing_support::LabelName());
+
+// Issue 8 item 5: with the registry disabled instance-wide, registry_scopes is [] (gitlabhq
+// lib/gitlab/auth.rb), so a token whose only scopes are read_registry/write_registry fails login
+// (401) while one with another login scope reaches the service's 404.
+TEST(MatrixExpansion, RegistryDisabledMakesRegistryOnlyTokensUnauthorized) {
+  auto text = ReadTextFile(Source("cases/worlds/gitlab-default.json"));
+  ASSERT_TRUE(text.has_value());
+  const std::string from = R"("registry_enabled": true)";
+  const std::size_t at = text->find(from);
+  ASSERT_NE(at, std::string::npos);
+  text->replace(at, from.size(), R"("registry_enabled": false)");
+  auto world = protocol::ParseWorld(*text, protocol::WorldContext{kNow, nullptr});
+  ASSERT_TRUE(world.has_value());
+  auto cases = ExpandMatrix(GitLabMatrix(), *world);
+  ASSERT_TRUE(cases.has_value());
+  std::map<std::string, std::string> got;
+  for (const Case& c : *cases) got[c.id] = c.expect["outcome"].get<std::string>();
+  const std::map<std::string, std::string> want = {
+      {"gitlab/personal_access_token/dana-pat-read-write-registry/acme/public-enabled/pull",
+       "unauthorized"},
+      {"gitlab/deploy_token/private-enabled-deploy-read/acme/public-enabled/pull", "unauthorized"},
+      {"gitlab/project_access_token/private-enabled-bot-developer/acme/public-enabled/pull",
+       "unauthorized"},
+      {"gitlab/personal_access_token/dana-pat-api/acme/public-enabled/pull", "not_found"},
+      {"gitlab/oauth_token/dana-oauth-api/acme/public-enabled/pull", "not_found"},
+      {"gitlab/password/dana-developer-password/acme/public-enabled/pull", "not_found"},
+      {"gitlab/job_token/job-101/acme/public-enabled/pull", "not_found"},
+      {"gitlab/anonymous/anonymous/acme/public-enabled/pull", "not_found"},
+  };
+  for (const auto& [id, outcome] : want) {
+    ASSERT_TRUE(got.count(id)) << id;
+    EXPECT_EQ(got[id], outcome) << id;
+  }
+}
 
 // The reduce section: dead credentials get two projects × two action lists + the catalog.
 TEST(MatrixExpansion, DeadCredentialsGetTheReducedSubset) {

@@ -1,6 +1,7 @@
 #include "harness/rules.h"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 #include <utility>
 
@@ -17,6 +18,8 @@ std::string Facts::*EnumMemberOf(std::string_view name) {
   if (name == "visibility") return &Facts::visibility;
   if (name == "registry_access") return &Facts::registry_access;
   if (name == "relation") return &Facts::relation;
+  if (name == "protected_containers") return &Facts::protected_containers;
+  if (name == "push_protection") return &Facts::push_protection;
   return nullptr;
 }
 
@@ -178,6 +181,14 @@ class ConditionParser {
       c->op = Condition::Op::kAccessEmpty;
       return r_.Bool(v, ptr, &c->bool_value);
     }
+    if (name == "granted_any") {
+      if (!allow_access_empty_) {
+        return r_.Fail(LoadErrorCode::kUnknownName, ptr,
+                       "granted_any is only meaningful in after_grants");
+      }
+      c->op = Condition::Op::kGrantedAny;
+      return r_.StringList(v, ptr, &c->strings);
+    }
     const FactSpec* spec = FindFact(name);
     if (spec == nullptr) {
       std::vector<std::string_view> names = FactNames();
@@ -198,10 +209,12 @@ class ConditionParser {
       case FactType::kBool:
         c->op = Condition::Op::kFactBool;
         c->bool_member = BoolMemberOf(name);
+        assert(c->bool_member != nullptr && "every bool fact of FactSchema has a member");
         return r_.Bool(v, ptr, &c->bool_value);
       case FactType::kEnum: {
         c->op = Condition::Op::kFactIn;
         c->enum_member = EnumMemberOf(name);
+        assert(c->enum_member != nullptr && "every enum fact of FactSchema has a member");
         if (v.is_array()) {
           if (v.empty())
             return r_.Fail(LoadErrorCode::kBadValue, ptr, "expected a non-empty array");
@@ -450,7 +463,8 @@ LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& fi
 namespace {
 thread_local const Condition* flipped_atom = nullptr;
 
-bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty);
+bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty,
+                  const std::vector<std::string>* granted);
 }  // namespace
 
 ScopedConditionFlip::ScopedConditionFlip(const Condition* atom) : previous_(flipped_atom) {
@@ -458,28 +472,30 @@ ScopedConditionFlip::ScopedConditionFlip(const Condition* atom) : previous_(flip
 }
 ScopedConditionFlip::~ScopedConditionFlip() { flipped_atom = previous_; }
 
-bool Evaluate(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty) {
-  const bool value = EvaluateNode(c, f, rules, access_empty);
+bool Evaluate(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty,
+              const std::vector<std::string>* granted) {
+  const bool value = EvaluateNode(c, f, rules, access_empty, granted);
   return &c == flipped_atom ? !value : value;
 }
 
 namespace {
-bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty) {
+bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool access_empty,
+                  const std::vector<std::string>* granted) {
   switch (c.op) {
     case Condition::Op::kTrue:
       return true;
     case Condition::Op::kAll:
       for (const auto& child : c.children) {
-        if (!Evaluate(child, f, rules, access_empty)) return false;
+        if (!Evaluate(child, f, rules, access_empty, granted)) return false;
       }
       return true;
     case Condition::Op::kAny:
       for (const auto& child : c.children) {
-        if (Evaluate(child, f, rules, access_empty)) return true;
+        if (Evaluate(child, f, rules, access_empty, granted)) return true;
       }
       return false;
     case Condition::Op::kNot:
-      return !Evaluate(c.children[0], f, rules, access_empty);
+      return !Evaluate(c.children[0], f, rules, access_empty, granted);
     case Condition::Op::kFactIn:
       return Contains(c.strings, f.*(c.enum_member));
     case Condition::Op::kFactBool:
@@ -499,9 +515,15 @@ bool EvaluateNode(const Condition& c, const Facts& f, const RuleSet& rules, bool
     case Condition::Op::kAbilityAny:
       return Intersects(f.abilities, c.strings);
     case Condition::Op::kRef:
-      return Evaluate(rules.predicates[c.index].second, f, rules, access_empty);
+      return Evaluate(rules.predicates[c.index].second, f, rules, access_empty, granted);
     case Condition::Op::kAccessEmpty:
       return access_empty == c.bool_value;
+    case Condition::Op::kGrantedAny:
+      if (granted == nullptr) return false;
+      for (const std::string& a : *granted) {
+        if (Contains(c.strings, a)) return true;
+      }
+      return false;
   }
   return false;
 }
@@ -603,8 +625,15 @@ Decision Decide(const RuleSet& rules, const Facts& subject,
     if (!access.actions.empty()) d.access.push_back(std::move(access));
   }
   if (any_denied || requests.empty()) AddRule(&d, &rules.denied);
+  // The actions granted for sure on the first requested resource (granted_any).
+  std::vector<std::string> first_granted;
+  if (!requests.empty()) {
+    for (const ExpectedAccess& a : d.access) {
+      if (a.type == requests[0].type && a.name == requests[0].name) first_granted = a.actions;
+    }
+  }
   for (const Rule& rule : rules.after_grants) {
-    if (Evaluate(rule.when, subject, rules, d.access.empty())) {
+    if (Evaluate(rule.when, subject, rules, d.access.empty(), &first_granted)) {
       d.outcome = *ParseOutcome(rule.outcome);
       d.access.clear();
       d.informational.clear();

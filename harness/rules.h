@@ -11,6 +11,8 @@
 //   "has_ability": "x", "has_any_ability": [...]     on the abilities the table gives
 //   "all": [c...], "any": [c...], "not": c, "ref": "<predicate name>"
 //   "access_empty": true|false  (after_grants only) no action was granted for sure
+//   "granted_any": [...]        (after_grants only) one of these actions was granted for sure on
+//                               the first requested resource (a push that gate 4 looks at)
 // Every name and value is validated when the file is loaded: an unknown fact, enum value,
 // ability, predicate or member is a LoadError naming the file, the JSON pointer and what was
 // expected.
@@ -64,6 +66,7 @@ struct Condition {
     kAbilityAny,   // abilities ∩ strings ≠ ∅ (has_ability is the one-element form)
     kRef,          // the predicate `fact` holds
     kAccessEmpty,  // access_empty == bool_value
+    kGrantedAny,   // the first resource's sure grants ∩ strings ≠ ∅ (after_grants only)
   };
   Op op = Op::kTrue;
   std::string fact;  // kFactIn/kFactBool: the fact; kRef: the predicate name
@@ -118,9 +121,10 @@ LoadResult<Condition> ParseCondition(const nlohmann::json& value, const std::str
                                      const std::string& pointer, const RuleSet& rules,
                                      bool allow_access_empty = false);
 
-// Evaluate reports whether `c` holds for `facts` (access_empty: after_grants only).
+// Evaluate reports whether `c` holds for `facts` (access_empty and `granted`, the actions
+// granted for sure on the first requested resource: after_grants only).
 bool Evaluate(const Condition& c, const Facts& facts, const RuleSet& rules,
-              bool access_empty = false);
+              bool access_empty = false, const std::vector<std::string>* granted = nullptr);
 
 // ScopedConditionFlip makes Evaluate, on this thread and while it lives, negate the value of
 // one condition node (an atom: a fact test, role, scopes, ability or predicate reference). Rule

@@ -75,6 +75,9 @@ const LoadErrorCase kLoadErrors[] = {
     {"access_empty outside after_grants", "/gates", R"([{"when": {"access_empty": true},
       "outcome": "forbidden", "requirement": "r", "source": "s"}])",
      LoadErrorCode::kUnknownName, "/gates/0/when/access_empty"},
+    {"granted_any outside after_grants", "/grants", R"([{"when": {"granted_any": ["push"]},
+      "actions": ["pull"], "requirement": "r", "source": "s"}])",
+     LoadErrorCode::kUnknownName, "/grants/0/when/granted_any"},
     {"unknown ability", "/grants", R"([{"when": {"has_ability": "fly"}, "actions": ["pull"],
       "requirement": "r", "source": "s"}])",
      LoadErrorCode::kUnknownName, "/grants/0/when/has_ability"},
@@ -183,6 +186,41 @@ const EvalCase kEvalCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, RulesEvaluate, ::testing::ValuesIn(kEvalCases),
                          testing_support::LabelName());
+
+// Every flag and enum fact of the schema can be tested in a condition, and the condition reads
+// the same member as Facts::Get (a fact added to the schema but not to the engine fails here).
+TEST(RulesEvaluate, EveryFactIsUsableInAConditionAndAgreesWithGet) {
+  RuleSet rules = Load(BaseDoc());
+  Facts f;
+  f.push_protection = "owner";
+  f.protected_containers = "ga";
+  f.relation = "member";
+  for (const FactSpec& spec : FactSchema()) {
+    if (spec.type == FactType::kSet) continue;
+    const FactValue value = *f.Get(spec.name);
+    Json cond = Json::object();
+    if (spec.type == FactType::kBool) {
+      cond[std::string(spec.name)] = std::get<bool>(value);
+    } else {
+      cond[std::string(spec.name)] = std::get<std::string>(value);
+    }
+    auto c = ParseCondition(cond, "m.json", "/c", rules, false);
+    ASSERT_TRUE(c.has_value()) << spec.name;
+    EXPECT_TRUE(Evaluate(*c, f, rules)) << spec.name;
+  }
+}
+
+// granted_any (after_grants): the actions granted for sure on the first requested resource.
+TEST(RulesEvaluate, GrantedAnyLooksAtTheFirstResourcesGrants) {
+  RuleSet rules = Load(BaseDoc());
+  Facts f;
+  const Condition c = Cond(rules, R"({"granted_any": ["push", "*"]})", true);
+  const std::vector<std::string> pull_push = {"pull", "push"};
+  const std::vector<std::string> pull = {"pull"};
+  EXPECT_TRUE(Evaluate(c, f, rules, false, &pull_push));
+  EXPECT_FALSE(Evaluate(c, f, rules, false, &pull));
+  EXPECT_FALSE(Evaluate(c, f, rules, true, nullptr));
+}
 
 // admin_counts: an admin counts above owner; without it, an admin's role is its membership.
 TEST(RulesEvaluate, AdminCountsAboveOwnerOnlyWhenAsked) {

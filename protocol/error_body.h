@@ -106,6 +106,9 @@ std::vector<ErrorCodeInfo> KnownErrorCodes();
 // GitLab's service-level messages (token-auth.md §3.4).
 inline constexpr std::string_view kGitLabAccessForbidden = "access forbidden";
 inline constexpr std::string_view kGitLabRegistryNotEnabled = "registry not enabled";
+// Gate 4 (protected container repositories): repository_path_push_protected?.
+inline constexpr std::string_view kGitLabProtectedPath =
+    "Pushing to protected repository path forbidden";
 
 // AccessDetail returns one element of distribution's challenge `detail`: the marshalled
 // auth.Access, whose keys are the Go field names because the struct has no json tags:

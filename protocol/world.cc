@@ -37,6 +37,16 @@ constexpr std::array<Spelling<RegistryAccessLevel>, 3> kRegistryLevels = {{
     {"private", RegistryAccessLevel::kPrivate},
     {"disabled", RegistryAccessLevel::kDisabled},
 }};
+constexpr std::array<Spelling<ProtectionLevel>, 3> kProtectionLevels = {{
+    {"maintainer", ProtectionLevel::kMaintainer},
+    {"owner", ProtectionLevel::kOwner},
+    {"admin", ProtectionLevel::kAdmin},
+}};
+constexpr std::array<Spelling<ProtectedContainers>, 3> kProtectedContainers = {{
+    {"off", ProtectedContainers::kOff},
+    {"feature_flag", ProtectedContainers::kFeatureFlag},
+    {"ga", ProtectedContainers::kGa},
+}};
 constexpr std::array<Spelling<Role>, 6> kRoles = {{
     {"guest", Role::kGuest},
     {"planner", Role::kPlanner},
@@ -489,7 +499,8 @@ class WorldLoader {
                                                      "admin_mode",
                                                      "token_expire_delay_minutes",
                                                      "password_authentication_enabled_for_git",
-                                                     "registry_enabled"};
+                                                     "registry_enabled",
+                                                     "protected_containers"};
     ExpectObject(v, ptr, kInstance, "/instance");
     Instance& in = w_.instance_;
     if (auto s = OptionalString(v, ptr, "issuer")) in.issuer = *s;
@@ -506,11 +517,14 @@ class WorldLoader {
       in.password_authentication_enabled_for_git = *b;
     }
     if (auto b = OptionalBool(v, ptr, "registry_enabled")) in.registry_enabled = *b;
+    in.protected_containers = OptionalEnum(v, ptr, "protected_containers", kProtectedContainers)
+                                  .value_or(ProtectedContainers::kOff);
   }
 
   void LoadUsers(const Json& users) {
-    static constexpr std::string_view kUser[] = {"username", "email",      "admin",      "external",
-                                                 "state",    "two_factor", "description"};
+    static constexpr std::string_view kUser[] = {"username",     "email",      "admin",
+                                                 "external",     "state",      "two_factor",
+                                                 "namespace_id", "description"};
     for (std::size_t i = 0; i < users.size(); ++i) {
       const std::string p = Child(std::string("/users"), i);
       const Json& u = users[i];
@@ -539,6 +553,13 @@ class WorldLoader {
       user.external = OptionalBool(u, p, "external").value_or(false);
       user.state = OptionalEnum(u, p, "state", kUserStates).value_or(UserState::kActive);
       user.two_factor = OptionalBool(u, p, "two_factor").value_or(false);
+      if (Find(u, "namespace_id") != nullptr) {
+        user.namespace_id = RequiredId(u, p, "namespace_id");
+        if (!namespace_ids_.emplace(*user.namespace_id, "user " + Quote(user.username)).second) {
+          Throw(WorldErrorCode::kDuplicate, Child(p, "namespace_id"),
+                "namespace id " + std::to_string(*user.namespace_id) + " is used twice");
+        }
+      }
       user.description = OptionalString(u, p, "description").value_or("");
       w_.user_by_name_.emplace(AsciiLower(user.username), w_.users_.size());
       w_.users_.push_back(std::move(user));
@@ -566,6 +587,12 @@ class WorldLoader {
       if (!w_.group_by_id_.emplace(group.id, w_.groups_.size()).second) {
         Throw(WorldErrorCode::kDuplicate, Child(p, "id"),
               "group id " + std::to_string(group.id) + " is used twice");
+      }
+      // Groups and personal namespaces share GitLab's namespaces table.
+      if (auto it = namespace_ids_.find(group.id); it != namespace_ids_.end()) {
+        Throw(WorldErrorCode::kDuplicate, Child(p, "id"),
+              "namespace id " + std::to_string(group.id) + " is already the namespace of " +
+                  it->second);
       }
       group.parent = std::string(ParentPath(group.path));
       group.visibility = RequiredEnum(g, p, "visibility", kVisibilities);
@@ -604,6 +631,7 @@ class WorldLoader {
                                                     "pending_delete",
                                                     "members",
                                                     "job_token_scope",
+                                                    "container_protection_rules",
                                                     "description"};
     for (std::size_t i = 0; i < projects.size(); ++i) {
       const std::string p = Child(std::string("/projects"), i);
@@ -651,10 +679,60 @@ class WorldLoader {
       project.archived = OptionalBool(j, p, "archived").value_or(false);
       project.pending_delete = OptionalBool(j, p, "pending_delete").value_or(false);
       project.members = LoadMembers(j, p);
+      project.container_protection_rules = LoadProtectionRules(j, p, project.path);
       project.description = OptionalString(j, p, "description").value_or("");
       w_.project_by_path_.emplace(AsciiLower(project.path), w_.projects_.size());
       w_.projects_.push_back(std::move(project));
     }
+  }
+
+  // LoadProtectionRules reads a project's container_protection_rules. GitLab's model validates
+  // that the pattern starts with the project's full path (case-insensitively), that it matches
+  // protection_rules_container_repository_path_pattern_regex (container path characters and
+  // `*`), that patterns are unique per project, and that at least one minimum level is set.
+  std::vector<ContainerProtectionRule> LoadProtectionRules(const Json& project,
+                                                           const std::string& ptr,
+                                                           std::string_view project_path) {
+    static constexpr std::string_view kRule[] = {"repository_path_pattern",
+                                                 "minimum_access_level_for_push",
+                                                 "minimum_access_level_for_delete", "description"};
+    std::vector<ContainerProtectionRule> out;
+    const Json* list = OptionalArray(project, ptr, "container_protection_rules");
+    if (list == nullptr) return out;
+    const std::string lp = Child(ptr, "container_protection_rules");
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      const std::string rp = Child(lp, k);
+      const Json& r = (*list)[k];
+      ExpectObject(r, rp, kRule, "a container protection rule");
+      ContainerProtectionRule rule;
+      rule.repository_path_pattern = RequiredString(r, rp, "repository_path_pattern");
+      const std::string& pat = rule.repository_path_pattern;
+      const bool chars_ok = !pat.empty() && std::all_of(pat.begin(), pat.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-' || c == '/' || c == '*';
+      });
+      if (!chars_ok || !AsciiLower(pat).starts_with(AsciiLower(project_path))) {
+        Throw(WorldErrorCode::kBadValue, Child(rp, "repository_path_pattern"),
+              "expected a container repository path starting with the project path " +
+                  Quote(project_path) + " ([A-Za-z0-9_./-] and * wildcards)");
+      }
+      for (const ContainerProtectionRule& other : out) {
+        if (AsciiLower(other.repository_path_pattern) == AsciiLower(pat)) {
+          Throw(WorldErrorCode::kDuplicate, Child(rp, "repository_path_pattern"),
+                Quote(pat) + " is used by two rules of this project");
+        }
+      }
+      rule.minimum_access_level_for_push =
+          OptionalEnum(r, rp, "minimum_access_level_for_push", kProtectionLevels);
+      rule.minimum_access_level_for_delete =
+          OptionalEnum(r, rp, "minimum_access_level_for_delete", kProtectionLevels);
+      if (!rule.minimum_access_level_for_push && !rule.minimum_access_level_for_delete) {
+        Throw(WorldErrorCode::kMissingMember, rp,
+              "a rule needs minimum_access_level_for_push or minimum_access_level_for_delete");
+      }
+      out.push_back(std::move(rule));
+    }
+    return out;
   }
 
   // LoadAllowlists runs after every project is known, so an entry may name a later project.
@@ -1109,7 +1187,8 @@ class WorldLoader {
   const WorldLimits& limits_;
   int64_t today_ = 0;
   World w_;
-  std::unordered_map<std::string, std::string> routes_;  // lower-cased route → who holds it
+  std::unordered_map<std::string, std::string> routes_;     // lower-cased route → who holds it
+  std::unordered_map<int64_t, std::string> namespace_ids_;  // users' namespace ids → whose
 };
 
 std::string_view Name(Visibility v) { return NameOf(kVisibilities, v); }
@@ -1119,6 +1198,8 @@ std::string_view Name(CredentialKind v) { return NameOf(kKinds, v); }
 std::string_view Name(CredentialState v) { return NameOf(kStates, v); }
 std::string_view Name(JobStatus v) { return NameOf(kJobStatuses, v); }
 std::string_view Name(UserState v) { return NameOf(kUserStates, v); }
+std::string_view Name(ProtectionLevel v) { return NameOf(kProtectionLevels, v); }
+std::string_view Name(ProtectedContainers v) { return NameOf(kProtectedContainers, v); }
 
 std::optional<Visibility> ParseVisibility(std::string_view s) {
   return ParseFrom(kVisibilities, s);

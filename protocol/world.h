@@ -88,6 +88,14 @@ enum class CredentialKind {
 enum class CredentialState { kActive, kExpiresToday, kExpired, kRevoked };
 enum class JobStatus { kPending, kRunning, kCanceling, kSuccess, kFailed, kCanceled };
 enum class UserState { kActive, kBlocked };
+// ProtectionLevel is a protection rule's minimum access level (Gitlab::Access values; admin is
+// GitLab's ADMIN = 60, above every membership).
+enum class ProtectionLevel { kMaintainer = 40, kOwner = 50, kAdmin = 60 };
+// ProtectedContainers says which GitLab enforces protected container repositories at /jwt/auth
+// (the service's repository_path_push_protected?): kOff — GitLab 17.6 as shipped (feature flag
+// container_registry_protected_containers off), rules are ignored; kFeatureFlag — 17.6 with the
+// flag on, rules enforced for every user; kGa — 17.8 and later, enforced, instance admins exempt.
+enum class ProtectedContainers { kOff, kFeatureFlag, kGa };
 
 // Name returns the world-file spelling of a value ("private", "container_registry" levels
 // "enabled|private|disabled", "developer", "personal_access_token", "expires_today", ...).
@@ -98,6 +106,8 @@ std::string_view Name(CredentialKind v);
 std::string_view Name(CredentialState v);
 std::string_view Name(JobStatus v);
 std::string_view Name(UserState v);
+std::string_view Name(ProtectionLevel v);
+std::string_view Name(ProtectedContainers v);
 
 // Parse… accept exactly the spellings Name returns (case-sensitive), else nullopt.
 std::optional<Visibility> ParseVisibility(std::string_view s);
@@ -116,6 +126,7 @@ struct Instance {
   int64_t token_expire_delay_minutes = 5;      // container_registry_token_expire_delay
   bool password_authentication_enabled_for_git = true;
   bool registry_enabled = true;  // gitlab.yml registry.enabled
+  ProtectedContainers protected_containers = ProtectedContainers::kOff;
 };
 
 struct User {
@@ -125,6 +136,9 @@ struct User {
   bool external = false;
   UserState state = UserState::kActive;
   bool two_factor = false;
+  // The id of the user's personal namespace (GitLab's namespaces table, shared with groups):
+  // root_namespace_id in access[].meta for the user's personal projects. nullopt: not known.
+  std::optional<int64_t> namespace_id;
   bool bot = false;            // generated for a project/group access token
   std::string bot_credential;  // that token's credential id ("" for people)
   std::string description;
@@ -162,11 +176,24 @@ struct JobTokenScope {
   std::vector<AllowlistEntry> allowlist;
 };
 
+// ContainerProtectionRule is one of a project's container registry protection rules
+// (ContainerRegistry::Protection::Rule): a repository path pattern, starting with the project's
+// path, where `*` matches any characters and the match ignores case (GitLab: ILIKE with
+// Gitlab::SQL::Glob.to_like), and the minimum access level for push and for delete (at least one).
+struct ContainerProtectionRule {
+  std::string repository_path_pattern;
+  std::optional<ProtectionLevel> minimum_access_level_for_push;
+  std::optional<ProtectionLevel> minimum_access_level_for_delete;
+
+  friend bool operator==(const ContainerProtectionRule&, const ContainerProtectionRule&) = default;
+};
+
 struct Project {
   int64_t id = 0;
   std::string path;            // full path, e.g. "acme/platform/lib"
   std::string namespace_path;  // the group (or user, for a personal project) it lives in
-  bool personal = false;       // namespace_path is a username; no implicit membership
+  bool personal = false;       // namespace_path is a username (whose owner GitLab treats as the
+                               // project owner: policy, reference_server/policy.h EffectiveRole)
   Visibility visibility = Visibility::kPrivate;
   RegistryAccessLevel container_registry_access_level = RegistryAccessLevel::kEnabled;
   bool builds_enabled = true;
@@ -175,6 +202,7 @@ struct Project {
   bool pending_delete = false;
   std::vector<Member> members;  // direct members, project access token bots included
   JobTokenScope job_token_scope;
+  std::vector<ContainerProtectionRule> container_protection_rules;
   std::string description;
 };
 

@@ -156,6 +156,46 @@ TEST(World, BaseWorldLoadsWithDerivedFacts) {
 }
 
 // A copied World keeps working lookups (indices, not pointers).
+// users[].namespace_id is optional: the personal namespace's id when the world knows it.
+TEST(World, UserNamespaceIdIsOptional) {
+  std::string text = kBase;
+  const std::string from = R"({"username": "bob"})";
+  text.replace(text.find(from), from.size(), R"({"username": "bob", "namespace_id": 9})");
+  auto w = ParseWorld(text, Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  EXPECT_EQ(w->FindUser("bob")->namespace_id, std::optional<int64_t>(9));
+  EXPECT_EQ(w->FindUser("alice")->namespace_id, std::nullopt);
+}
+
+// container_protection_rules and instance.protected_containers load as written.
+TEST(World, LoadsContainerProtectionRules) {
+  std::string text = kBase;
+  const std::string from = R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",)";
+  text.replace(text.find(from), from.size(),
+               R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",
+                   "container_protection_rules": [
+                     {"repository_path_pattern": "ACME/sub/lib/*",
+                      "minimum_access_level_for_push": "admin",
+                      "minimum_access_level_for_delete": "owner"}],)");
+  const std::string name = R"("name": "t",)";
+  text.replace(text.find(name), name.size(),
+               R"("name": "t", "instance": {"protected_containers": "feature_flag"},)");
+  auto w = ParseWorld(text, Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  EXPECT_EQ(w->instance().protected_containers, ProtectedContainers::kFeatureFlag);
+  const Project* lib = w->FindProject("acme/sub/lib");
+  ASSERT_EQ(lib->container_protection_rules.size(), 1u);
+  EXPECT_EQ(lib->container_protection_rules[0].repository_path_pattern, "ACME/sub/lib/*");
+  EXPECT_EQ(lib->container_protection_rules[0].minimum_access_level_for_push,
+            ProtectionLevel::kAdmin);
+  EXPECT_EQ(lib->container_protection_rules[0].minimum_access_level_for_delete,
+            ProtectionLevel::kOwner);
+  EXPECT_TRUE(w->FindProject("acme/app")->container_protection_rules.empty());
+  auto plain = ParseWorld(kBase, Context());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->instance().protected_containers, ProtectedContainers::kOff);
+}
+
 TEST(World, CopiesStayValid) {
   auto w = ParseWorld(kBase, Context());
   ASSERT_TRUE(w.has_value());
@@ -234,6 +274,40 @@ const ErrorCase kErrorCases[] = {
      WorldErrorCode::kBadEnumValue, "/credentials/4/scopes/0", "read_package_registry"},
     {"duplicate scope", Replace(R"("scopes": ["api"])", R"("scopes": ["api", "api"])"),
      WorldErrorCode::kDuplicate, "/credentials/3/scopes/1", "twice"},
+    // Container protection rules (ContainerRegistry::Protection::Rule validations).
+    {"protection pattern outside the project",
+     Replace(R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",)",
+             R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",
+                 "container_protection_rules": [{"repository_path_pattern": "acme/other*",
+                                                 "minimum_access_level_for_push": "owner"}],)"),
+     WorldErrorCode::kBadValue, "/projects/1/container_protection_rules/0/repository_path_pattern",
+     "starting with the project path"},
+    {"protection rule without a level",
+     Replace(R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",)",
+             R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",
+                 "container_protection_rules": [{"repository_path_pattern": "acme/sub/lib"}],)"),
+     WorldErrorCode::kMissingMember, "/projects/1/container_protection_rules/0", "minimum"},
+    {"protection level developer",
+     Replace(R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",)",
+             R"({"id": 2, "path": "acme/sub/lib", "visibility": "internal",
+                 "container_protection_rules": [{"repository_path_pattern": "acme/sub/lib",
+                                                 "minimum_access_level_for_push": "developer"}],)"),
+     WorldErrorCode::kBadEnumValue,
+     "/projects/1/container_protection_rules/0/minimum_access_level_for_push", "maintainer"},
+    {"protected_containers unknown mode",
+     Replace(R"("name": "t",)", R"("name": "t", "instance": {"protected_containers": "on"},)"),
+     WorldErrorCode::kBadEnumValue, "/instance/protected_containers", "feature_flag"},
+    // A user's personal namespace id shares GitLab's namespaces table with group ids.
+    {"namespace id of a group",
+     Replace(R"({"username": "bob"})", R"({"username": "bob", "namespace_id": 10})"),
+     WorldErrorCode::kDuplicate, "/groups/0/id", "namespace of user \"bob\""},
+    {"namespace id twice",
+     Replace(R"({"username": "bob"})",
+             R"({"username": "bob", "namespace_id": 9}, {"username": "cy", "namespace_id": 9})"),
+     WorldErrorCode::kDuplicate, "/users/2/namespace_id", "used twice"},
+    {"namespace id not an id",
+     Replace(R"({"username": "bob"})", R"({"username": "bob", "namespace_id": 0})"),
+     WorldErrorCode::kBadValue, "/users/1/namespace_id", "positive"},
     // Dangling references.
     {"member unknown user", Replace(R"("user": "bob", "role")", R"("user": "carol", "role")"),
      WorldErrorCode::kDanglingReference, "/projects/0/members/0/user", "no user named \"carol\""},
@@ -537,11 +611,13 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
   EXPECT_EQ(w->name(), "gitlab-default");
   EXPECT_TRUE(w->instance().admin_mode);
-  EXPECT_EQ(w->Users().size(), 13u + 4u);  // people + access token bots
+  EXPECT_EQ(w->Users().size(), 14u + 4u);  // people + access token bots
   EXPECT_EQ(w->Groups().size(), 3u);
-  EXPECT_EQ(w->Projects().size(), 18u);
-  EXPECT_EQ(w->Jobs().size(), 14u);
-  EXPECT_EQ(w->Credentials().size(), 79u);
+  EXPECT_EQ(w->Projects().size(), 26u);
+  EXPECT_EQ(w->Jobs().size(), 19u);
+  EXPECT_EQ(w->Credentials().size(), 89u);
+  EXPECT_EQ(w->instance().protected_containers, ProtectedContainers::kGa);
+  EXPECT_EQ(w->FindUser("dana-developer")->namespace_id, std::optional<int64_t>(30));
 
   // Every visibility × registry access level combination exists in acme.
   for (auto vis : {Visibility::kPublic, Visibility::kInternal, Visibility::kPrivate}) {
@@ -560,7 +636,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_FALSE(w->FindProject("acme/no-repo")->repository_enabled);
   EXPECT_FALSE(w->FindProject("acme/platform/lib")->job_token_scope.inbound_enabled);
   EXPECT_EQ(w->AncestorGroups("acme/platform/lib").size(), 2u);
-  EXPECT_EQ(w->ProjectsUnder("acme").size(), 16u);
+  EXPECT_EQ(w->ProjectsUnder("acme").size(), 23u);
   EXPECT_EQ(w->ProjectsUnder("globex").size(), 2u);
 
   // One acme member per role; the special users.
@@ -606,7 +682,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_TRUE(w->JobOf(*w->FindCredential("job-109"))->erased);
 
   // Secrets are unique and CredentialsJson has one entry per credential.
-  EXPECT_EQ(CredentialsJson(*w).size(), 79u);
+  EXPECT_EQ(CredentialsJson(*w).size(), 89u);
 }
 
 }  // namespace

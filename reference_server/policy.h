@@ -12,6 +12,8 @@
 //      registry disabled, 403 no registry ability, 403 anonymous with nothing usable), then each
 //      requested scope through GitLab's split, path rule and per-action decision (§3.6) over the
 //      project policy facts (§3.7). Denied actions are dropped; a resource with none is omitted.
+//      Last, gate 4: a granted push on a protected container repository path (the world's
+//      instance.protected_containers and projects' container_protection_rules) → 403.
 //
 // Pure: no clock (the caller passes `today`), no I/O, no randomness. The World holds facts only
 // (protocol/world.h); every rule lives here. Negative controls (reference_server/misbehaviour.h)
@@ -197,8 +199,9 @@ protocol::Expected<AuthResult, AuthFailure> Authenticate(
 std::vector<std::string> SplitScopeParams(const std::vector<std::string>& values);
 
 // EffectiveRole is the user's role in the project: the highest of the direct project membership
-// and the memberships of every ancestor group (membership is inherited downwards), or nullopt.
-// Admin status is not a role.
+// and the memberships of every ancestor group (membership is inherited downwards), or nullopt;
+// the owner of a personal namespace is the owner of its projects (GitLab's project
+// authorizations, issue 8 item 12). Admin status is not a role.
 std::optional<protocol::Role> EffectiveRole(const protocol::World& world,
                                             const protocol::User& user,
                                             const protocol::Project& project);
@@ -209,9 +212,11 @@ enum class Gate {
   kRegistryDisabled,   // 404 {"errors":[{"code":"UNAVAILABLE","message":"registry not enabled"}]}
   kNoRegistryAbility,  // 403 DENIED "access forbidden": no registry ability at all
   kAnonymousNoScope,   // 403 DENIED "access forbidden": anonymous and no usable scope
+  kProtectedPath,      // 403 DENIED "Pushing to protected repository path forbidden"
 };
 
-// CodeName returns "passed", "registry_disabled", "no_registry_ability", "anonymous_no_scope".
+// CodeName returns "passed", "registry_disabled", "no_registry_ability", "anonymous_no_scope",
+// "protected_path".
 std::string_view CodeName(Gate gate);
 
 // ScopeOutcome is what became of one requested scope.

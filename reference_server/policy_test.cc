@@ -66,14 +66,23 @@ constexpr const char* kSmallWorld = R"({
      "members": [{"user": "extguest", "role": "guest"}]},
     {"id": 3, "path": "g/pub", "visibility": "public"},
     {"id": 4, "path": "g/pubpriv", "visibility": "public",
-     "container_registry_access_level": "private"},
+     "container_registry_access_level": "private",
+     "members": [{"user": "ext", "role": "reporter"}]},
     {"id": 5, "path": "g/sub/deep", "visibility": "private"},
     {"id": 6, "path": "other/ci", "visibility": "private"},
-    {"id": 7, "path": "dev/personal", "visibility": "private"}
+    {"id": 7, "path": "dev/personal", "visibility": "private"},
+    {"id": 8, "path": "g/prot", "visibility": "private",
+     "container_protection_rules": [
+       {"repository_path_pattern": "g/prot", "minimum_access_level_for_push": "maintainer"},
+       {"repository_path_pattern": "G/Prot/rel*", "minimum_access_level_for_push": "owner"},
+       {"repository_path_pattern": "g/prot/keep", "minimum_access_level_for_delete": "admin"}]}
   ],
   "jobs": [
     {"id": 1, "project": "other/ci", "user": "root", "status": "running"},
-    {"id": 2, "project": "g/priv", "user": "blocked", "status": "running"}
+    {"id": 2, "project": "g/priv", "user": "blocked", "status": "running"},
+    {"id": 3, "project": "other/ci", "user": "ext", "status": "running"},
+    {"id": 4, "project": "other/ci", "user": "rep", "status": "running"},
+    {"id": 5, "project": "g/prot", "user": "dev", "status": "running"}
   ],
   "credentials": [
     {"id": "dev-pw", "kind": "password", "user": "dev", "secret": "pw-dev"},
@@ -105,7 +114,14 @@ constexpr const char* kSmallWorld = R"({
     {"id": "priv-deploy-today", "kind": "deploy_token", "project": "g/priv", "name": "d4",
      "secret": "s-priv-deploy-today", "scopes": ["read_registry"], "expires_at": "today"},
     {"id": "job-root", "kind": "job_token", "job": 1, "secret": "s-job-root"},
-    {"id": "job-blocked", "kind": "job_token", "job": 2, "secret": "s-job-blocked"}
+    {"id": "job-blocked", "kind": "job_token", "job": 2, "secret": "s-job-blocked"},
+    {"id": "job-ext", "kind": "job_token", "job": 3, "secret": "s-job-ext"},
+    {"id": "job-rep", "kind": "job_token", "job": 4, "secret": "s-job-rep"},
+    {"id": "job-dev-prot", "kind": "job_token", "job": 5, "secret": "s-job-dev-prot"},
+    {"id": "prot-deploy", "kind": "deploy_token", "project": "g/prot", "name": "d5",
+     "secret": "s-prot-deploy", "scopes": ["read_registry", "write_registry"]},
+    {"id": "root-api", "kind": "personal_access_token", "user": "root", "secret": "s-root-api",
+     "scopes": ["api"]}
   ]
 })";
 
@@ -322,6 +338,19 @@ const AuthCase kDefaultAuthCases[] = {
     {"job project pending delete", "gitlab-ci-token", "@job-110", std::nullopt,
      AuthFailure::kJobProjectPendingDelete},
     {"unknown secret", "dana-developer", "glpat-nope", std::nullopt, AuthFailure::kUnknownSecret},
+    // Issue 8 item 6: ai_workflows is not in all_available_scopes (PATs) but is a Doorkeeper scope
+    // (OAuth, optional_scopes). Item 7: virtual-registry scopes log a deploy token in.
+    {"pat ai_workflows only 401", "x", "@dana-pat-ai-workflows", std::nullopt,
+     AuthFailure::kNoValidScope},
+    {"oauth ai_workflows authenticates",
+     "x",
+     "@dana-oauth-ai-workflows",
+     AuthType::kOAuth,
+     {},
+     "dana-developer"},
+    {"deploy token virtual registry only authenticates", "@private-enabled-deploy-virtual-registry",
+     "@private-enabled-deploy-virtual-registry", AuthType::kDeployToken},
+    {"external user's job", "gitlab-ci-token", "@job-117", AuthType::kBuild, {}, "xavi-external"},
 };
 
 class DefaultAuthTest : public testing::TestWithParam<AuthCase> {};
@@ -772,7 +801,9 @@ const AzCase kDefaultAzCases[] = {
      {R(kPrivEnabled, "pull,push")},
      kOk,
      {A(kPrivEnabled, {"pull"})}},
-    // Deploy tokens: own project (or group), never delete/*; foreign only public.
+    // Deploy tokens: own project (or group), never delete/*; foreign: public and internal (issue 8
+    // item 4: project_policy.rb public_access for a DeployToken, which is neither anonymous nor
+    // external; container_registry_disabled ignores PRIVATE for it).
     {"deploy read own",
      "private-enabled-deploy-read",
      {R(kPrivEnabled, "pull,push,delete,*")},
@@ -793,7 +824,6 @@ const AzCase kDefaultAzCases[] = {
      {R(kPubEnabled, "pull,push")},
      kOk,
      {A(kPubEnabled, {"pull"})}},
-    // §9 code reading: a foreign deploy token pulls a public project with a PRIVATE registry.
     {"deploy foreign public private-registry",
      "private-enabled-deploy-read-write",
      {R(kPubPrivate, "pull")},
@@ -801,6 +831,21 @@ const AzCase kDefaultAzCases[] = {
      {A(kPubPrivate, {"pull"})}},
     {"deploy foreign internal",
      "private-enabled-deploy-read-write",
+     {R(kIntEnabled, "pull,push")},
+     kOk,
+     {A(kIntEnabled, {"pull"})}},
+    {"deploy foreign internal private-registry",
+     "private-enabled-deploy-read",
+     {R(kIntPrivate, "pull")},
+     kOk,
+     {A(kIntPrivate, {"pull"})}},
+    {"deploy foreign internal disabled registry",
+     "private-enabled-deploy-read",
+     {R("acme/internal-disabled", "pull")},
+     kOk,
+     {}},
+    {"deploy write only foreign internal",
+     "private-enabled-deploy-write",
      {R(kIntEnabled, "pull")},
      kOk,
      {}},
@@ -917,10 +962,107 @@ const AzCase kDefaultAzCases[] = {
      {R(kArchived, "pull,push,delete")},
      kOk,
      {A(kArchived, {"pull", "push", "delete"})}},
-    // A job without a user (`ci`): own project; public ENABLED; nothing else; never a 403 (the
-    // job's project counts in gate 3).
+    // A job without a user (`ci`, issue 8 item 2): its own project and nothing else — not even
+    // public ones (job_token_access_allowed_to? needs @user&.from_ci_job_token?, public_user_access
+    // needs ~anonymous); never a 403 (the job's project counts in gate 3).
     {"ci own project", "job-105", {R(kAppCi, "pull,push")}, kOk, {A(kAppCi, {"pull", "push"})}},
-    {"ci public", "job-105", {R(kPubEnabled, "pull")}, kOk, {A(kPubEnabled, {"pull"})}},
+    {"ci public", "job-105", {R(kPubEnabled, "pull")}, kOk, {}},
+    {"ci in a public project, its own",
+     "job-115",
+     {R(kPubEnabled, "pull,push,delete")},
+     kOk,
+     {A(kPubEnabled, {"pull", "push", "delete"})}},
+    {"ci in a public project, another public", "job-115", {R(kGlobexPub, "pull")}, kOk, {}},
+    {"ci in an internal project, another internal",
+     "job-116",
+     {R("acme/internal-members", "pull")},
+     kOk,
+     {}},
+    // A PRIVATE registry on a public/internal project: the allowlist alone lets any job user pull
+    // (issue 8 item 1: public_or_internal & job_token_container_registry, no role).
+    {"job guest allowlisted public private-registry",
+     "job-113",
+     {R(kPubPrivate, "pull,push")},
+     kOk,
+     {A(kPubPrivate, {"pull"})}},
+    {"job guest allowlisted internal private-registry",
+     "job-113",
+     {R("acme/internal-allowlist", "pull")},
+     kOk,
+     {A("acme/internal-allowlist", {"pull"})}},
+    {"job not allowlisted internal private-registry",
+     "job-106",
+     {R("acme/internal-allowlist", "pull")},
+     kOk,
+     {}},
+    // An external user's job (issue 8 item 3): internal targets need the allowlist, members or not.
+    {"external job internal not allowlisted", "job-117", {R(kIntEnabled, "pull")}, kOk, {}},
+    {"external job internal member not allowlisted",
+     "job-117",
+     {R("acme/internal-members", "pull")},
+     kOk,
+     {}},
+    {"external job internal allowlisted non-member",
+     "job-117",
+     {R("acme/internal-ext-allowlisted", "pull,push")},
+     kOk,
+     {A("acme/internal-ext-allowlisted", {"pull"})}},
+    {"external job internal private-registry allowlisted",
+     "job-117",
+     {R("acme/internal-allowlist", "pull")},
+     kOk,
+     {A("acme/internal-allowlist", {"pull"})}},
+    {"external job public", "job-117", {R(kPubEnabled, "pull")}, kOk, {A(kPubEnabled, {"pull"})}},
+    {"external reporter job public private-registry not allowlisted",
+     "job-117",
+     {R(kPubPrivate, "pull,push")},
+     kOk,
+     {A(kPubPrivate, {"pull"})}},
+    {"admin job catalog", "job-118", {kCatalog}, kOk, {kCatalogGranted}},
+    {"admin job private not member", "job-118", {R(kPrivEnabled, "pull")}, kOk, {}},
+    {"external job own",
+     "job-117",
+     {R("acme/ext-ci", "pull,push")},
+     kOk,
+     {A("acme/ext-ci", {"pull", "push"})}},
+    {"non-external job internal member project",
+     "job-101",
+     {R("acme/internal-members", "pull")},
+     kOk,
+     {A("acme/internal-members", {"pull"})}},
+    {"external member pat internal",
+     "xavi-pat-read-registry",
+     {R("acme/internal-members", "pull")},
+     kOk,
+     {A("acme/internal-members", {"pull"})}},
+    // A personal namespace's owner owns its projects (issue 8 item 12).
+    {"owner pat personal project",
+     "dana-pat-api",
+     {R("dana-developer/tools", "pull,push,*")},
+     kOk,
+     {A("dana-developer/tools", {"pull", "push", "*"})}},
+    {"owner job personal project allowlisted",
+     "job-101",
+     {R("dana-developer/tools", "pull,push")},
+     kOk,
+     {A("dana-developer/tools", {"pull"})}},
+    {"non-owner job personal project allowlisted",
+     "job-104",
+     {R("dana-developer/tools", "pull")},
+     kOk,
+     {}},
+    {"other user personal project", "rita-pat-api", {R("dana-developer/tools", "pull")}, kOk, {}},
+    // Credentials that log in without any registry ability (items 6, 7): 403.
+    {"oauth ai_workflows 403",
+     "dana-oauth-ai-workflows",
+     {R(kPubEnabled, "pull")},
+     kNoAbility403,
+     {}},
+    {"deploy virtual registry only 403",
+     "private-enabled-deploy-virtual-registry",
+     {R(kPrivEnabled, "pull")},
+     kNoAbility403,
+     {}},
     {"ci internal", "job-105", {R(kIntEnabled, "pull")}, kOk, {}},
     {"ci private allowlisted", "job-105", {R(kPrivEnabled, "pull")}, kOk, {}},
     {"ci no scope", "job-105", {}, kOk, {}},
@@ -972,7 +1114,13 @@ const AzCase kSmallAzCases[] = {
      {R("g/pubpriv", "push")},
      kOk,
      {A("g/pubpriv", {"push"})}},
-    {"developer personal project of same name", "dev-rw", {R("dev/personal", "pull")}, kOk, {}},
+    // Issue 8 item 12: the namespace owner owns a personal project (no membership row needed).
+    {"owner of the personal namespace",
+     "dev-rw",
+     {R("dev/personal", "pull,push")},
+     kOk,
+     {A("dev/personal", {"pull", "push"})}},
+    {"another user's personal project", "rep-read", {R("dev/personal", "pull")}, kOk, {}},
     {"maintainer inherited into subgroup",
      "owner-api",
      {R("g/sub/deep", "pull,push,delete,*")},
@@ -997,7 +1145,7 @@ const AzCase kSmallAzCases[] = {
      {R("g/priv", "pull,push,delete")},
      kOk,
      {A("g/priv", {"pull", "push"})}},
-    {"deploy foreign internal", "priv-deploy", {R("g/int", "pull")}, kOk, {}},
+    {"deploy foreign internal", "priv-deploy", {R("g/int", "pull")}, kOk, {A("g/int", {"pull"})}},
     {"deploy foreign public", "ci-deploy", {R("g/pub", "pull")}, kOk, {A("g/pub", {"pull"})}},
     {"deploy foreign public private-registry (§9)",
      "ci-deploy",
@@ -1018,6 +1166,32 @@ const AzCase kSmallAzCases[] = {
      kOk,
      {A("other/ci", {"push"})}},
     {"admin job user catalog", "job-root", {kCatalog}, kOk, {kCatalogGranted}},
+    // Issue 8 items 1 and 3 at the edges: an external reporter member of a public project with a
+    // PRIVATE registry pulls it with a job that is not allowlisted (`~private_project & guest &
+    // external_user` enables read_container_image, reporter+ keeps it under PRIVATE, and `guest &
+    // can?(:read_container_image)` gives build_read_container_image); a non-external reporter's
+    // job does not (reporter_access is prevented without the allowlist).
+    {"external reporter job public private-registry not allowlisted",
+     "job-ext",
+     {R("g/pubpriv", "pull,push")},
+     kOk,
+     {A("g/pubpriv", {"pull"})}},
+    {"reporter job public private-registry not allowlisted",
+     "job-rep",
+     {R("g/pubpriv", "pull")},
+     kOk,
+     {}},
+    {"external job internal not allowlisted (guest member elsewhere)",
+     "job-ext",
+     {R("g/int", "pull")},
+     kOk,
+     {}},
+    {"reporter job private allowlisted",
+     "job-rep",
+     {R("g/priv", "pull")},
+     kOk,
+     {A("g/priv", {"pull"})}},
+    {"external job private allowlisted non-member", "job-ext", {R("g/priv", "pull")}, kOk, {}},
 };
 
 class SmallAuthorizeTest : public testing::TestWithParam<AzCase> {};
@@ -1027,6 +1201,110 @@ TEST_P(SmallAuthorizeTest, GrantsExactlyTheTableRow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, SmallAuthorizeTest, testing::ValuesIn(kSmallAzCases),
+                         testing_support::LabelName());
+
+// Issue 8 item 5: with the registry disabled, registry_scopes is [] (gitlabhq lib/gitlab/auth.rb
+// `return [] unless Gitlab.config.registry.enabled`), so a token whose only scopes are
+// read_registry/write_registry fails valid_scoped_token? → 401; tokens with another login scope,
+// passwords and job tokens still authenticate (and then meet gate 1's 404).
+TEST(Authenticate, RegistryDisabledDropsRegistryScopesFromLogin) {
+  const World world = SmallWorldWith(R"("instance": {"admin_mode": true})",
+                                     R"("instance": {"registry_enabled": false})");
+  Harness h(world);
+  for (const char* id : {"dev-rw", "rep-read", "priv-deploy", "ci-deploy"}) {
+    auto r = h.LoginAs(id);
+    ASSERT_FALSE(r.has_value()) << id;
+    EXPECT_EQ(CodeName(r.error()), "no_valid_scope") << id;
+  }
+  for (const char* id : {"owner-api", "priv-deploy-repo", "dev-pw", "job-rep"}) {
+    auto r = h.LoginAs(id);
+    ASSERT_TRUE(r.has_value()) << id << ": " << CodeName(r.error());
+    EXPECT_EQ(Authorize(world, *r, {R("g/pub", "pull")}, {}).gate, Gate::kRegistryDisabled) << id;
+  }
+  // The same tokens log in while the registry is enabled.
+  EXPECT_TRUE(Harness(SmallWorld()).LoginAs("dev-rw").has_value());
+}
+
+// Gate 4, protected container repositories (container_registry_authentication_service.rb
+// repository_path_push_protected?, protection/rule.rb for_push_exists?): a granted push or * on
+// a path whose matching rule wants more than the user's project access level → 403, in the
+// 17.6 feature-flag mode for everyone, from 17.8 (ga) with instance admins exempt; never
+// without a current_user (deploy tokens); off (17.6 as shipped) ignores the rules.
+struct ProtectionCase {
+  const char* label;
+  const char* mode;  // instance.protected_containers
+  std::string credential;
+  std::vector<std::string> scopes;
+  Gate want_gate;
+};
+REGAUTH_PRINT_LABEL(ProtectionCase)
+
+const ProtectionCase kProtectionCases[] = {
+    {"off ignores rules", "off", "dev-rw", {R("g/prot", "push")}, Gate::kPassed},
+    {"developer push below maintainer",
+     "feature_flag",
+     "dev-rw",
+     {R("g/prot", "pull,push")},
+     Gate::kProtectedPath},
+    {"developer pull only is fine", "feature_flag", "dev-rw", {R("g/prot", "pull")}, Gate::kPassed},
+    {"reporter asking push is not granted push",
+     "feature_flag",
+     "rep-read",
+     {R("g/prot", "push")},
+     Gate::kPassed},
+    {"maintainer push", "feature_flag", "owner-api", {R("g/prot", "push,*")}, Gate::kPassed},
+    {"maintainer star on owner-protected image",
+     "ga",
+     "owner-api",
+     {R("g/prot/release", "*")},
+     Gate::kProtectedPath},
+    {"pattern case-insensitive, image below",
+     "ga",
+     "owner-api",
+     {R("g/prot/REL/x", "push")},
+     Gate::kProtectedPath},
+    {"delete-only rule does not stop push",
+     "ga",
+     "owner-api",
+     {R("g/prot/keep", "push")},
+     Gate::kPassed},
+    {"one protected scope spoils the request",
+     "ga",
+     "dev-rw",
+     {R("g/pub", "pull"), R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"deploy token has no access level", "ga", "prot-deploy", {R("g/prot", "push")}, Gate::kPassed},
+    {"job token through its user",
+     "ga",
+     "job-dev-prot",
+     {R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"job token pull", "ga", "job-dev-prot", {R("g/prot", "pull")}, Gate::kPassed},
+    {"admin not exempt under the flag",
+     "feature_flag",
+     "root-api",
+     {R("g/prot", "push")},
+     Gate::kProtectedPath},
+    {"admin exempt from 17.8", "ga", "root-api", {R("g/prot", "push")}, Gate::kPassed},
+};
+
+class ProtectionTest : public testing::TestWithParam<ProtectionCase> {};
+
+TEST_P(ProtectionTest, Gate4) {
+  const ProtectionCase& c = GetParam();
+  const World world =
+      SmallWorldWith(R"("instance": {"admin_mode": true})",
+                     R"("instance": {"admin_mode": true, "protected_containers": ")" +
+                         std::string(c.mode) + "\"}");
+  Harness h(world);
+  const Authorization az = h.Run(c.credential, c.scopes);
+  EXPECT_EQ(CodeName(az.gate), CodeName(c.want_gate));
+  if (c.want_gate == Gate::kProtectedPath) {
+    EXPECT_TRUE(az.access.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ProtectionTest, testing::ValuesIn(kProtectionCases),
                          testing_support::LabelName());
 
 // §3.4 gate 1: registry disabled → 404 before anything else, even for anonymous callers.

@@ -12,6 +12,7 @@
 #include "protocol/base64.h"
 #include "protocol/credentials.h"
 #include "protocol/error_body.h"
+#include "protocol/http_auth_grammar.h"
 #include "protocol/jwt.h"
 #include "protocol/rfc3339.h"
 #include "protocol/scope.h"
@@ -249,6 +250,8 @@ HttpResponse ForGate(Gate gate) {
     case Gate::kNoRegistryAbility:
     case Gate::kAnonymousNoScope:
       return GitLabError(403, "DENIED", protocol::kGitLabAccessForbidden);
+    case Gate::kProtectedPath:
+      return GitLabError(403, "DENIED", protocol::kGitLabProtectedPath);
     case Gate::kPassed:
       break;
   }
@@ -601,11 +604,20 @@ std::optional<TokenService::Issued> TokenService::Issue(const AuthResult& auth,
   for (const AccessEntry& a : az.access) {
     nlohmann::json entry = {{"type", a.type}, {"name", a.name}, {"actions", a.actions}};
     if (a.project != nullptr) {
-      nlohmann::json meta = {{"project_path", a.project->path}, {"project_id", a.project->id}};
-      // root_ancestor.id: the top-level group. A personal project's root is its owner's user
-      // namespace, whose id the world does not have: the member is omitted.
+      // access_metadata: `project_path: project&.full_path&.downcase` (gitlabhq
+      // app/services/auth/container_registry_authentication_service.rb @de09f039, issue 8 item 9).
+      nlohmann::json meta = {{"project_path", protocol::AsciiLower(a.project->path)},
+                             {"project_id", a.project->id}};
+      // root_namespace_id: `project&.root_ancestor&.id` — the top-level group, or for a personal
+      // project its owner's user namespace (issue 8 item 9); omitted only when the world does not
+      // give that namespace's id (users' `namespace_id`).
       const std::vector<const protocol::Group*> groups = world.AncestorGroups(a.project->path);
-      if (!groups.empty()) meta["root_namespace_id"] = groups.front()->id;
+      if (!groups.empty()) {
+        meta["root_namespace_id"] = groups.front()->id;
+      } else if (const protocol::User* owner = world.FindUser(a.project->namespace_path);
+                 a.project->personal && owner != nullptr && owner->namespace_id) {
+        meta["root_namespace_id"] = *owner->namespace_id;
+      }
       entry["meta"] = std::move(meta);
     }
     access.push_back(std::move(entry));

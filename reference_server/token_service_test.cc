@@ -305,6 +305,25 @@ TEST_F(TokenServiceTest, PersonalProjectMetaOmitsRootNamespace) {
             json::parse(R"({"project_path":"solo/app","project_id":3})"));
 }
 
+// Issue 8 item 9: access_metadata sends `project_path: full_path.downcase` and
+// `root_namespace_id: root_ancestor.id`, for a personal project the owner's user namespace
+// (gitlabhq app/services/auth/container_registry_authentication_service.rb @de09f039).
+TEST_F(TokenServiceTest, MetaIsDowncasedAndNamesThePersonalNamespace) {
+  TokenServiceConfig c = Config();
+  c.world = LoadWorld(R"({"name": "p", "users": [{"username": "Solo", "namespace_id": 77}],
+      "groups": [{"path": "Team", "id": 5, "visibility": "public"}],
+      "projects": [{"id": 3, "path": "Solo/App", "visibility": "public"},
+                   {"id": 4, "path": "Team/Web", "visibility": "public"}]})");
+  c.certificate_chain.clear();
+  TokenService s(std::move(c));
+  const json claims = ClaimsOf(s.Handle(
+      Request("GET", kAuth + "&scope=repository:solo/app:pull&scope=repository:team/web:pull")));
+  EXPECT_EQ(claims["access"][0]["meta"],
+            json::parse(R"({"project_path":"solo/app","project_id":3,"root_namespace_id":77})"));
+  EXPECT_EQ(claims["access"][1]["meta"],
+            json::parse(R"({"project_path":"team/web","project_id":4,"root_namespace_id":5})"));
+}
+
 // §3.4: an authenticated caller with nothing usable gets a token with "access": [].
 TEST_F(TokenServiceTest, AuthenticatedWithNothingGetsEmptyAccess) {
   TokenService s(Config());
@@ -415,6 +434,26 @@ TEST_F(TokenServiceTest, UnknownServiceIs404AfterAuthentication) {
                              Basic("dana-pat-read-registry")))
                 .status,
             200);
+}
+
+// Gate 4: a push on a protected repository path → 403 DENIED with GitLab's message, no token
+// (the default world runs the 17.8 behaviour: acme/protected-maintainer needs maintainer+).
+TEST_F(TokenServiceTest, ProtectedRepositoryPathPushIs403) {
+  TokenService s(Config());
+  const HttpResponse r =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:pull,push",
+                       Basic("dana-pat-read-write-registry")));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, R"({"errors":[{"code":"DENIED","message":"Pushing to protected repository )"
+                    R"(path forbidden"}],"http_status":403})");
+  const HttpResponse pull =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:pull",
+                       Basic("dana-pat-read-write-registry")));
+  EXPECT_EQ(pull.status, 200);
+  const HttpResponse maintainer =
+      s.Handle(Request("GET", kAuth + "&scope=repository:acme/protected-maintainer:push",
+                       Basic("max-pat-read-write-registry")));
+  EXPECT_EQ(maintainer.status, 200);
 }
 
 // §3.4: the 403/404 bodies are the whole service hash, "http_status" included.

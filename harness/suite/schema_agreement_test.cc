@@ -224,8 +224,9 @@ TEST(SchemaAgreement, StepKindsAndParametersAreTheLoaders) {
 // of the documented operators (cases/README.md "Conditions").
 TEST(SchemaAgreement, ConditionFactsAreTheLoaders) {
   const std::set<std::string> kOperators = {
-      "role_at_least",   "admin_counts", "scopes_any", "scopes_all", "scopes_none", "has_ability",
-      "has_any_ability", "all",          "any",        "not",        "ref",         "access_empty"};
+      "role_at_least", "admin_counts",    "scopes_any", "scopes_all", "scopes_none",
+      "has_ability",   "has_any_ability", "all",        "any",        "not",
+      "ref",           "access_empty",    "granted_any"};
   const Json matrix = Schema("matrix");
   const Json cases = Schema("case-file");
   for (const auto& [root, def] :

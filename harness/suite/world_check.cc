@@ -203,6 +203,8 @@ std::string AtomText(const Condition& c) {
       return "ref: " + c.fact;
     case Condition::Op::kAccessEmpty:
       return std::string("access_empty: ") + (c.bool_value ? "true" : "false");
+    case Condition::Op::kGrantedAny:
+      return "granted_any: " + list(c.strings);
     default:
       return "";
   }

@@ -57,12 +57,20 @@ def main():
             m["user"] = user(m["user"])
         g.pop("description", None)
     for p in world.get("projects", []):
+        old_path = p["path"]
         first = p["path"].split("/")[0]
         if first in users:
             rest = p["path"].split("/", 1)[1]
             p["path"] = users[first] + "/" + path(p["path"]).split("/", 1)[1]
         else:
             p["path"] = path(p["path"])
+        # A protection rule's pattern starts with its project's path (case-insensitively); the
+        # rest (image names, wildcards) names nothing of the world and is kept.
+        for rule in p.get("container_protection_rules", []):
+            pattern = rule["repository_path_pattern"]
+            assert pattern.lower().startswith(old_path.lower()), pattern
+            rule["repository_path_pattern"] = p["path"] + pattern[len(old_path):]
+            rule.pop("description", None)
         p["id"] = p["id"] + 9000
         for m in p.get("members", []):
             m["user"] = user(m["user"])
