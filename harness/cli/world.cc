@@ -14,33 +14,42 @@ namespace regauth::harness::cli {
 namespace {
 
 struct WorldCheckOptions {
-  std::string world_path;
+  std::vector<std::string> world_paths;
   std::string cases_dir;
   double min_coverage = -1;
 };
 
 int RunWorldCheck(const WorldCheckOptions& o) {
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
-  const std::string world_path =
-      o.world_path.empty() ? cases_dir + "/worlds/gitlab-default.json" : o.world_path;
-  auto world = LoadWorldFile(world_path);
-  if (!world) {
-    std::cerr << "regauth world check: " << world.error() << "\n";
-    return 2;
-  }
+  std::vector<std::string> paths = o.world_paths;
+  if (paths.empty()) paths.push_back(cases_dir + "/worlds/gitlab-default.json");
   auto matrices = LoadMatrixDir(cases_dir + "/matrix");
   if (!matrices) {
     std::cerr << "regauth world check: " << DescribeLoadError(matrices.error()) << "\n";
     return 2;
   }
-  auto cases = LoadSuiteCases(cases_dir);  // as `regauth run` loads them (suite/load.h)
+  auto cases = LoadSuiteCases(cases_dir);
   if (!cases) {
     std::cerr << "regauth world check: " << DescribeLoadError(cases.error()) << "\n";
     return 2;
   }
-  const WorldCheckReport report = CheckWorld(*world, *matrices, *cases);
-  std::cout << RenderWorldCheck(report);
-  if (o.min_coverage >= 0 && !MeetsCoverage(report, o.min_coverage)) {
+  std::vector<WorldCheckReport> reports;
+  for (const std::string& path : paths) {
+    auto world = LoadWorldFile(path);
+    if (!world) {
+      std::cerr << "regauth world check: " << world.error() << "\n";
+      return 2;
+    }
+    reports.push_back(CheckWorld(*world, *matrices, *cases));
+    if (reports.size() > 1) std::cout << "\n";
+    std::cout << RenderWorldCheck(reports.back());
+  }
+  const WorldCheckReport combined =
+      reports.size() == 1 ? reports.front() : CombineWorldChecks(reports);
+  if (reports.size() > 1) {
+    std::cout << "\n=== together (the suite run on each world) ===\n" << RenderWorldCheck(combined);
+  }
+  if (o.min_coverage >= 0 && !MeetsCoverage(combined, o.min_coverage)) {
     std::cout << "\ncoverage below --min-coverage " << o.min_coverage << " %\n";
     return 1;
   }
@@ -62,8 +71,9 @@ void AddWorldCommand(CLI::App& app, int& exit_code) {
   check->footer(
       "Exit codes:\n  0  the world loads (and meets --min-coverage)\n  1  coverage below "
       "--min-coverage\n  2  usage error or an invalid world, matrix or case file");
-  check->add_option("--world", o->world_path,
-                    "world file (default <cases>/worlds/gitlab-default.json)");
+  check->add_option("--world", o->world_paths,
+                    "world file, repeatable: several worlds are also judged together (default "
+                    "<cases>/worlds/gitlab-default.json)");
   check->add_option("--cases", o->cases_dir,
                     "the suite's data (default ./cases, else the source tree's cases/)");
   check

@@ -314,6 +314,67 @@ WorldCheckReport CheckWorld(const protocol::World& world, const std::vector<Matr
   return report;
 }
 
+WorldCheckReport CombineWorldChecks(const std::vector<WorldCheckReport>& reports) {
+  WorldCheckReport all;
+  if (reports.empty()) return all;
+  std::vector<std::string> names;
+  for (const auto& r : reports) names.push_back(r.world_name);
+  all.world_name = Join(names, " + ");
+  const WorldCheckReport& first = reports.front();
+  all.hand_written = first.hand_written;
+  // Unexercised everywhere: in the first world's list and in every other world's.
+  for (const auto& [id, why] : first.unexercised) {
+    const bool everywhere = std::all_of(reports.begin(), reports.end(), [&](const auto& r) {
+      return std::any_of(r.unexercised.begin(), r.unexercised.end(),
+                         [&](const auto& u) { return u.first == id; });
+    });
+    if (everywhere) all.unexercised.emplace_back(id, why);
+  }
+  for (const auto& r : reports) {
+    all.users += r.users;
+    all.groups += r.groups;
+    all.projects += r.projects;
+    all.jobs += r.jobs;
+    all.credentials += r.credentials;
+    all.matrix_cases += r.matrix_cases;
+  }
+  all.dimensions = first.dimensions;
+  for (auto& d : all.dimensions) {
+    std::vector<std::string> still_missing;
+    for (const auto& v : d.missing) {
+      const bool reached = std::any_of(reports.begin(), reports.end(), [&](const auto& r) {
+        return std::any_of(r.dimensions.begin(), r.dimensions.end(), [&](const auto& o) {
+          return o.name == d.name &&
+                 std::find(o.covered.begin(), o.covered.end(), v) != o.covered.end();
+        });
+      });
+      (reached ? d.covered : still_missing).push_back(v);
+    }
+    d.missing = std::move(still_missing);
+  }
+  all.conditions = first.conditions;
+  for (std::size_t i = 0; i < all.conditions.size(); ++i) {
+    ConditionWitness& w = all.conditions[i];
+    if (!w.witness.empty()) {
+      w.witness += " (" + first.world_name + ")";
+      continue;
+    }
+    for (const auto& r : reports) {
+      // The same matrix files in every world: conditions line up by file, rule and text.
+      auto it = std::find_if(r.conditions.begin(), r.conditions.end(), [&](const auto& o) {
+        return o.matrix == w.matrix && o.rule == w.rule && o.condition == w.condition &&
+               !o.witness.empty();
+      });
+      if (it != r.conditions.end()) {
+        w.witness = it->witness + " (" + r.world_name + ")";
+        w.effect = it->effect;
+        break;
+      }
+    }
+  }
+  return all;
+}
+
 std::string RenderWorldCheck(const WorldCheckReport& r) {
   std::ostringstream out;
   char pct[32];
@@ -326,7 +387,7 @@ std::string RenderWorldCheck(const WorldCheckReport& r) {
 
   out << "Hand-written cases: " << (r.hand_written - r.unexercised.size()) << " of "
       << r.hand_written << " exercised (" << percent(r.CasePercent()) << ")\n";
-  out << "  selectors:\n";
+  if (!r.selectors.empty()) out << "  selectors:\n";
   for (const auto& s : r.selectors) {
     out << "    " << (s.satisfied ? "[x] " : "[ ] ") << s.description;
     if (s.satisfied) {
@@ -351,7 +412,8 @@ std::string RenderWorldCheck(const WorldCheckReport& r) {
       std::count_if(r.conditions.begin(), r.conditions.end(),
                     [](const ConditionWitness& w) { return !w.witness.empty(); });
   out << "\nRule coverage: " << witnessed << " of " << r.conditions.size()
-      << " rule conditions are decisive for some case of this world ("
+      << " rule conditions are decisive for some case of "
+      << (r.world_name.find(" + ") == std::string::npos ? "this world" : "these worlds") << " ("
       << percent(r.ConditionPercent()) << ")\n";
   bool any_missing = false;
   for (const auto& w : r.conditions) {

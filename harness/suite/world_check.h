@@ -79,6 +79,13 @@ struct WorldCheckReport {
 WorldCheckReport CheckWorld(const protocol::World& world, const std::vector<Matrix>& matrices,
                             const std::vector<Case>& hand_written);
 
+// CombineWorldChecks is the coverage of several worlds together — the suite run on each of
+// them: a case is exercised, a dimension value reached, a rule condition witnessed when one of
+// the worlds does (the witness names its world). Instance-wide settings (password login,
+// registry.enabled, protected containers) take one value per world, so the conditions that
+// matter only under the other value need a second world. Selectors are not combined.
+WorldCheckReport CombineWorldChecks(const std::vector<WorldCheckReport>& reports);
+
 // RenderWorldCheck prints the report for a terminal (plain text, one section per part).
 std::string RenderWorldCheck(const WorldCheckReport& report);
 

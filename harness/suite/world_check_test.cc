@@ -109,5 +109,35 @@ TEST(CheckWorld, UnexercisedCasesNameTheFact) {
   EXPECT_NE(text.find("[x] a PAT  (1 cases; e.g. ann-pat)"), std::string::npos) << text;
 }
 
+// Worlds together: a condition one world cannot tell apart is covered when another world
+// witnesses it (an instance-wide setting has one value per world); a case counts as unexercised
+// only when no world runs it.
+TEST(CombineWorldChecks, CoverageOfSeveralWorlds) {
+  WorldCheckReport a, b;
+  a.world_name = "a";
+  b.world_name = "b";
+  a.hand_written = b.hand_written = 2;
+  a.unexercised = {{"t/x/one", "needs: x"}, {"t/x/two", "needs: y"}};
+  b.unexercised = {{"t/x/two", "needs: y"}};
+  a.dimensions = {{"visibility", {"public"}, {"private"}}};
+  b.dimensions = {{"visibility", {"private"}, {"public"}}};
+  a.conditions = {{"m.json", "/authentication/8", "kind: password", "", ""},
+                  {"m.json", "/grants/0", "role: owner", "gitlab/x", "forbidden → granted"}};
+  b.conditions = {
+      {"m.json", "/authentication/8", "kind: password", "gitlab/y", "granted → unauthorized"},
+      {"m.json", "/grants/0", "role: owner", "", ""}};
+  const WorldCheckReport all = CombineWorldChecks({a, b});
+  EXPECT_EQ(all.world_name, "a + b");
+  ASSERT_EQ(all.unexercised.size(), 1u);
+  EXPECT_EQ(all.unexercised[0].first, "t/x/two");
+  EXPECT_EQ(all.dimensions[0].covered, (std::vector<std::string>{"public", "private"}));
+  EXPECT_TRUE(all.dimensions[0].missing.empty());
+  EXPECT_EQ(all.conditions[0].witness, "gitlab/y (b)");
+  EXPECT_EQ(all.conditions[1].witness, "gitlab/x (a)");
+  EXPECT_DOUBLE_EQ(all.ConditionPercent(), 100.0);
+  EXPECT_FALSE(MeetsCoverage(all, 100.0));  // t/x/two runs in neither world
+  EXPECT_TRUE(MeetsCoverage(all, 50.0));
+}
+
 }  // namespace
 }  // namespace regauth::harness
