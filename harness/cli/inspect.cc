@@ -87,7 +87,12 @@ void AddInspectCommand(CLI::App& app, int& exit_code) {
       "as JSON (exit 0 parsed, 1 rejected, 2 usage)");
   cmd->add_option("kind", flags->kind, kinds_help)->required();
   cmd->add_option("input", flags->input, "The value to parse, or - (default) for standard input");
-  cmd->add_option("--lenient", flags->lenient, "A named lenient mode of the parser (repeatable)");
+  // One mode per occurrence: a vector option would otherwise swallow the INPUT after it
+  // (`--lenient gitlab 'repository:…'` read both words as modes).
+  cmd->add_option("--lenient", flags->lenient, "A named lenient mode of the parser (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--key", flags->key_file,
                   "jwt: PEM public key or certificate; prints kid_libtrust and verified");
   cmd->add_option("--form", flags->form, "token-response: get (token.md) or oauth2 (oauth.md)");

@@ -1,0 +1,119 @@
+// cli_test.cc — the `regauth` binary as a new user meets it: the exit codes and messages of the
+// command line of every subcommand (issue 9, "Defects met by a new user"). Each test runs the
+// built binary (REGAUTH_BINARY_DIR/regauth, or $REGAUTH_BINARY) with posix_spawn, from a scratch
+// working directory unless it says otherwise, and never contacts anything but loopback.
+//
+// Exit codes under test (README "The command line"): 0 success; 1 rejected input / unexpected
+// results / a listener that cannot bind; 2 usage or configuration error; 3 target unusable.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/process.h"
+
+namespace regauth::harness {
+namespace {
+
+std::string SourceDir() { return REGAUTH_SOURCE_DIR; }
+// REGAUTH_BINARY overrides the binary under test (e.g. an older build, to see a test fail).
+std::string RegauthBinary() {
+  const char* other = std::getenv("REGAUTH_BINARY");
+  return other != nullptr && *other != '\0' ? other : std::string(REGAUTH_BINARY_DIR) + "/regauth";
+}
+std::string TestData(const std::string& name) { return SourceDir() + "/protocol/testdata/" + name; }
+
+// Cli runs the binary in a scratch working directory of its own (outside the source tree).
+class Cli : public testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = ScratchDir::Create("regauth-cli-test-");
+    ASSERT_TRUE(dir.has_value()) << dir.error();
+    dir_ = std::move(*dir);
+  }
+
+  const std::string& dir() const { return dir_->path(); }
+
+  // Write puts `text` into <dir>/<name> and returns the path.
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string path = dir() + "/" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  ProcessResult Regauth(std::vector<std::string> args, std::string stdin_text = "",
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+    ProcessSpec spec;
+    spec.argv = {RegauthBinary()};
+    for (auto& a : args) spec.argv.push_back(std::move(a));
+    spec.stdin_text = std::move(stdin_text);
+    spec.working_dir = dir();
+    spec.env_deny = {"CI", "REGISTRY_*", "REGAUTH_*"};
+    spec.env_set = {{"XDG_STATE_HOME", dir() + "/state-home"}};
+    spec.timeout = timeout;
+    spec.kill_grace = std::chrono::milliseconds(3000);
+    auto r = RunProcess(spec);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return r ? *r : ProcessResult{};
+  }
+
+ private:
+  std::unique_ptr<ScratchDir> dir_;
+};
+
+// What the process said, for failure messages.
+std::string Said(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.stdout_text +
+         "\nstderr: " + r.stderr_text;
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// ---- item 1: --lenient takes exactly one value per occurrence -------------------------------
+
+// `--lenient MODE` must not swallow the positional INPUT after it (README's first example), with
+// `--lenient=MODE VALUE`, before `-` (standard input), and repeated.
+TEST_F(Cli, InspectLenientTakesExactlyOneValue) {
+  struct Row {
+    const char* label;
+    std::vector<std::string> args;
+    std::string stdin_text;
+  };
+  const Row rows[] = {
+      {"separate value",
+       {"inspect", "scope", "--lenient", "gitlab", "repository:localhost:5000/foo:pull"},
+       ""},
+      {"equals form",
+       {"inspect", "scope", "--lenient=gitlab", "repository:localhost:5000/foo:pull"},
+       ""},
+      {"standard input",
+       {"inspect", "scope", "--lenient", "gitlab", "-"},
+       "repository:localhost:5000/foo:pull\n"},
+      {"before the kind",
+       {"inspect", "--lenient", "gitlab", "scope", "repository:localhost:5000/foo:pull"},
+       ""},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.label);
+    const ProcessResult r = Regauth(row.args, row.stdin_text);
+    EXPECT_EQ(r.exit_code, 0) << Said(r);
+    EXPECT_TRUE(Has(r.stdout_text, "\"5000/foo:pull\"")) << Said(r);  // GitLab's split(':', 3)
+  }
+  // Repeated: two modes of one kind both apply (a leading space, an unpadded "a:bc").
+  const ProcessResult two = Regauth({"inspect", "authorization", "--lenient", "whitespace",
+                                     "--lenient", "unpadded-basic", " Basic YTpiYw"});
+  EXPECT_EQ(two.exit_code, 0) << Said(two);
+  // A mode that does not exist is still a usage error naming it.
+  const ProcessResult bad =
+      Regauth({"inspect", "scope", "--lenient", "gitlb", "repository:a:pull"});
+  EXPECT_EQ(bad.exit_code, 2) << Said(bad);
+  EXPECT_TRUE(Has(bad.stderr_text, "gitlb")) << Said(bad);
+}
+
+}  // namespace
+}  // namespace regauth::harness
