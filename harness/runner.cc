@@ -194,6 +194,39 @@ protocol::Expected<std::string, std::string> OutputDirectory(const RunOptions& o
   return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
 }
 
+// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
+// that is not in o.plantable, and a registry-side bug with --target distribution, where
+// docker-registry replaces the reference registry. The message says which names apply where.
+std::optional<std::string> CheckMisbehaviours(const RunOptions& o, TargetKind kind) {
+  if (o.misbehaviours.empty() || o.plantable.empty()) return std::nullopt;
+  auto names_of = [&](std::string_view component) {
+    std::string names;
+    for (const PlantableMisbehaviour& m : o.plantable) {
+      if (m.component == component) names += (names.empty() ? "" : ", ") + m.name;
+    }
+    return names;
+  };
+  const std::string token_side = names_of("token-service");
+  for (const std::string& name : o.misbehaviours) {
+    const auto it = std::find_if(o.plantable.begin(), o.plantable.end(),
+                                 [&](const PlantableMisbehaviour& m) { return m.name == name; });
+    if (it == o.plantable.end()) {
+      return "--misbehave '" + name +
+             "' is not a misbehaviour of the reference server. Token service (--target "
+             "reference or distribution): " +
+             token_side + ". Registry (--target reference only): " + names_of("registry");
+    }
+    if (kind == TargetKind::kDistribution && it->component != "token-service") {
+      return "--misbehave " + name + " plants a bug in the reference " + it->component +
+             ", which --target distribution replaces by docker-registry: the run would test "
+             "nothing. Registry misbehaviours apply to --target reference only; with --target "
+             "distribution use a token-service one: " +
+             token_side;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Pad(std::string_view s, std::size_t width, bool right = false) {
   std::string text(s);
   if (text.size() >= width) return text;
@@ -285,6 +318,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     return Usage(io, "--target must be reference or distribution (or use --registry URL), got '" +
                          o.target + "'");
   }
+  if (auto why = CheckMisbehaviours(o, kind)) return Usage(io, *why);
   if (o.jobs < 0) return Usage(io, "--jobs must be at least 1");
   if (o.rate < 0) return Usage(io, "--rate must be >= 0 (0 = unlimited)");
   if (o.timeout_ms <= 0) return Usage(io, "--timeout must be a positive number of milliseconds");

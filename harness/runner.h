@@ -49,6 +49,9 @@ struct RunOptions {
   std::string cases_dir;     // "" = ./cases if it exists, else the source tree's cases/
   std::string signing_key_path;
   std::vector<std::string> misbehaviours;
+  // plantable: what --misbehave accepts, per component (the composition root fills it from the
+  // reference server's table). Empty: the names go to the launcher unchecked.
+  std::vector<PlantableMisbehaviour> plantable;
   std::string out_dir;  // "" = reports/out/<timestamp> with reports/out/latest
   std::string profile = "gitlab";
   bool strict = false;

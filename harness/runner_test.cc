@@ -176,6 +176,21 @@ TEST_F(RunnerTest, ConfigurationErrorsExitTwo) {
        },
        "--target"},
       {"misbehave on black-box", [](RunOptions& o) { o.misbehaviours = {"x"}; }, "--misbehave"},
+      {"unknown misbehaviour",
+       [](RunOptions& o) {
+         o.registry_url.clear();
+         o.plantable = {{"accept-alg-none", "registry"}, {"wrong-audience", "token-service"}};
+         o.misbehaviours = {"accept-alg-nope"};
+       },
+       "Registry (--target reference only): accept-alg-none"},
+      {"registry misbehaviour on distribution",
+       [](RunOptions& o) {
+         o.registry_url.clear();
+         o.target = "distribution";
+         o.plantable = {{"accept-alg-none", "registry"}, {"wrong-audience", "token-service"}};
+         o.misbehaviours = {"accept-alg-none"};
+       },
+       "use a token-service one: wrong-audience"},
       {"bad baseline", [&](RunOptions& o) { o.baseline_path = suite.path() + "/broken.json"; },
        "broken.json"},
       {"bad timeout", [](RunOptions& o) { o.timeout_ms = 0; }, "--timeout"},

@@ -115,5 +115,34 @@ TEST_F(Cli, InspectLenientTakesExactlyOneValue) {
   EXPECT_TRUE(Has(bad.stderr_text, "gitlb")) << Said(bad);
 }
 
+// ---- items 3 and 5: --misbehave is checked before anything starts -----------------------------
+
+// An unknown misbehaviour is a bad flag value (2), not an unusable target (3); the message lists
+// the valid names.
+TEST_F(Cli, RunUnknownMisbehaviourIsUsage) {
+  const ProcessResult r = Regauth({"run", "--misbehave", "accept-alg-nope", "--filter",
+                                   "registry/hostile-token/*", "--no-progress"});
+  EXPECT_EQ(r.exit_code, 2) << Said(r);
+  EXPECT_TRUE(Has(r.stderr_text, "accept-alg-nope")) << Said(r);
+  EXPECT_TRUE(Has(r.stderr_text, "accept-alg-none")) << Said(r);
+  EXPECT_FALSE(Has(r.stdout_text, "cases (")) << Said(r);  // no run, no summary
+}
+
+// Registry-side bugs cannot be planted in docker-registry: --target distribution refuses them and
+// says which misbehaviours apply to which target (a token-service one is accepted: the flags
+// pass, whatever the target then does).
+TEST_F(Cli, RunRefusesRegistryMisbehaviourOnDistribution) {
+  const ProcessResult r =
+      Regauth({"run", "--target", "distribution", "--misbehave", "accept-alg-none", "--filter",
+               "registry/hostile-token/alg-none-without-kid", "--no-progress"});
+  EXPECT_EQ(r.exit_code, 2) << Said(r);
+  EXPECT_TRUE(Has(r.stderr_text, "--target reference only")) << Said(r);
+  EXPECT_TRUE(Has(r.stderr_text, "wrong-audience")) << Said(r);  // a token-service one
+  const ProcessResult listed =
+      Regauth({"run", "--target", "distribution", "--misbehave", "wrong-audience", "--list",
+               "--filter", "registry/hostile-token/alg-none-without-kid"});
+  EXPECT_EQ(listed.exit_code, 0) << Said(listed);
+}
+
 }  // namespace
 }  // namespace regauth::harness

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   regauth::harness::cli::AddInspectCommand(app, exit_code);
   regauth::harness::cli::AddRunCommand(app, exit_code,
-                                       regauth::harness::cli::MakeReferenceLauncher());
+                                       regauth::harness::cli::MakeReferenceLauncher(),
+                                       regauth::harness::cli::PlantableMisbehaviours());
   regauth::harness::cli::AddReplayCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
   regauth::server::cli::AddServeCommand(app, exit_code);

@@ -36,8 +36,10 @@ std::string ExitCodeHelp() {
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
+void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
+                   std::vector<PlantableMisbehaviour> plantable) {
   auto o = std::make_shared<RunOptions>();
+  o->plantable = std::move(plantable);
   auto no_progress = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "run",
@@ -58,7 +60,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
                   "PEM private key the registry trusts: enables forged-token cases (black-box)");
   cmd->add_option("--misbehave", o->misbehaviours,
                   "Reference/distribution only: a reference-server misbehaviour (repeatable; "
-                  "negative controls)");
+                  "negative controls). Registry-side ones apply to --target reference only "
+                  "(regauth serve --help lists them)");
   cmd->add_option("--profile", o->profile, "Target profile in <cases>/profiles (default gitlab)");
   cmd->add_flag("--strict", o->strict, "SHOULD-level deviations fail (NON-STRICT becomes FAIL)");
   cmd->add_option("--baseline", o->baseline_path, "Expected-failure baseline file");
