@@ -497,7 +497,13 @@ std::string DefaultStateDir() {
 }
 
 Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
-    ReferenceServerConfig c) {
+    ReferenceServerConfig c, StartErrorKind* error_kind) {
+  // Every failure before the listeners is the configuration's; fail_at_run_time marks the others.
+  if (error_kind != nullptr) *error_kind = StartErrorKind::kConfiguration;
+  auto fail_at_run_time = [error_kind](std::string message) {
+    if (error_kind != nullptr) *error_kind = StartErrorKind::kRuntime;
+    return Err(std::move(message));
+  };
   std::unique_ptr<ReferenceServer> s(new ReferenceServer());
   if (!c.clock) c.clock = SystemNow;
   const LogLevel level = c.log_level;
@@ -585,7 +591,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
   const TokenService* service = s->token_service_.get();
   auto token_server = HttpServer::Start(
       token_options, [service](const HttpRequest& r) { return service->Handle(r); });
-  if (!token_server) return Err("token listener: " + token_server.error().message);
+  if (!token_server) return fail_at_run_time("token listener: " + token_server.error().message);
   s->token_server_ = std::move(*token_server);
   s->token_port_ = s->token_server_->port();
   const std::string scheme = tls ? "https://" : "http://";
@@ -600,8 +606,8 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     so.new_upload_id = [] { return RandomUuidV4(); };
     auto store = Store::Open(std::move(so));
     if (!store) {
-      return Err("registry storage: " + std::string(CodeName(store.error().code)) + " (" +
-                 std::string(store.error().reason) + ")");
+      return fail_at_run_time("registry storage: " + std::string(CodeName(store.error().code)) +
+                              " (" + std::string(store.error().reason) + ")");
     }
     const RegistryVerifier verifier = c.registry_verifier.value_or(
         c.kid_mode == KidMode::kThumbprint ? RegistryVerifier::kDistributionV3
@@ -642,7 +648,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
         registry_options, [registry](const HttpRequest& r) { return registry->Handle(r); });
     if (!registry_server) {
       s->Stop();
-      return Err("registry listener: " + registry_server.error().message);
+      return fail_at_run_time("registry listener: " + registry_server.error().message);
     }
     s->registry_server_ = std::move(*registry_server);
     s->registry_port_ = s->registry_server_->port();

@@ -510,9 +510,11 @@ TEST_P(StartErrorTest, ReportsTheProblem) {
   CapturedLog log;
   ReferenceServerConfig c = BaseConfig(dir, &log);
   GetParam().mutate(c, dir);
-  auto server = ReferenceServer::Start(std::move(c));
+  StartErrorKind kind = StartErrorKind::kRuntime;
+  auto server = ReferenceServer::Start(std::move(c), &kind);
   ASSERT_FALSE(server);
   EXPECT_NE(server.error().find(GetParam().want), std::string::npos) << server.error();
+  EXPECT_EQ(kind, StartErrorKind::kConfiguration);  // `regauth serve` exits 2, not 1
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, StartErrorTest, ::testing::ValuesIn(kStartErrorCases),
@@ -539,9 +541,11 @@ TEST(ReferenceServer, BusyRegistryPortFailsAndReleasesTheTokenListener) {
   ReferenceServerConfig c = BaseConfig(other, &log);
   c.token_listen.port = token_port;
   c.registry_listen.port = (*first)->registry_port();
-  auto second = ReferenceServer::Start(c);
+  StartErrorKind kind = StartErrorKind::kConfiguration;
+  auto second = ReferenceServer::Start(c, &kind);
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().find("registry listener"), std::string::npos) << second.error();
+  EXPECT_EQ(kind, StartErrorKind::kRuntime);  // `regauth serve` exits 1
   c.with_registry = false;
   auto third = ReferenceServer::Start(c);
   ASSERT_TRUE(third) << third.error();

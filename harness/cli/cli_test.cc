@@ -144,5 +144,45 @@ TEST_F(Cli, RunRefusesRegistryMisbehaviourOnDistribution) {
   EXPECT_EQ(listed.exit_code, 0) << Said(listed);
 }
 
+// ---- item 4: regauth serve exits 2 for a bad world or key ------------------------------------
+
+// What the README promises: 2 for a bad flag, world or key; 1 only when a listener cannot bind.
+TEST_F(Cli, ServeConfigurationErrorsExitTwo) {
+  const std::string minimal = SourceDir() + "/cases/worlds/minimal.json";
+  const std::string typo = Write("typo.json", R"({"name": "x", "usres": []})");
+  const std::string unset_var =
+      Write("unset.json", R"({"name": "x", "instance": {"issuer": "i", "service": "s"},
+        "users": [{"username": "kim"}],
+        "credentials": [{"id": "kim-password", "kind": "password", "user": "kim",
+                         "secret": "${REGAUTH_CLI_TEST_UNSET}"}]})");
+  struct Row {
+    const char* label;
+    std::vector<std::string> flags;
+    const char* message_part;
+  };
+  const Row rows[] = {
+      {"world with a typo", {"--world", typo}, "/usres"},
+      {"unset ${VAR}", {"--world", unset_var}, "REGAUTH_CLI_TEST_UNSET"},
+      {"missing world file", {"--world", dir() + "/none.json"}, "none.json"},
+      {"key of the wrong type",
+       {"--world", minimal, "--signing-key", TestData("ec_p256.key.pem"), "--alg", "RS256"},
+       "does not fit"},
+      {"public key as signing key",
+       {"--world", minimal, "--signing-key", TestData("rsa2048.pub.pem")},
+       "signing key"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.label);
+    std::vector<std::string> args = {
+        "serve",       "--listen",    "127.0.0.1:0",   "--registry-listen",
+        "127.0.0.1:0", "--state-dir", dir() + "/state"};
+    args.insert(args.end(), row.flags.begin(), row.flags.end());
+    const ProcessResult r = Regauth(args, "", std::chrono::seconds(20));
+    EXPECT_FALSE(r.timed_out) << "serve started: " << Said(r);
+    EXPECT_EQ(r.exit_code, 2) << Said(r);
+    EXPECT_TRUE(Has(r.stderr_text, row.message_part)) << Said(r);
+  }
+}
+
 }  // namespace
 }  // namespace regauth::harness

@@ -122,10 +122,11 @@ int RunServe(const ServeFlags& f) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A reader that closed our stdout must not kill the server.
   signal(SIGPIPE, SIG_IGN);
-  auto server = ReferenceServer::Start(std::move(*config));
+  StartErrorKind error_kind = StartErrorKind::kConfiguration;
+  auto server = ReferenceServer::Start(std::move(*config), &error_kind);
   if (!server) {
     std::cerr << "regauth serve: " << server.error() << "\n";
-    return 1;
+    return error_kind == StartErrorKind::kRuntime ? 1 : 2;  // a world, key or TLS file: usage
   }
   std::cout << (*server)->Describe().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << std::endl;
