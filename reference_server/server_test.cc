@@ -273,6 +273,7 @@ const KidModeCase kKidModeCases[] = {
     {"x5c", KidMode::kX5c, std::nullopt},
     {"es256 generated key", KidMode::kLibtrust, protocol::Alg::kES256},
     {"rs512", KidMode::kLibtrust, protocol::Alg::kRS512},
+    {"eddsa thumbprint", KidMode::kThumbprint, protocol::Alg::kEdDSA},
 };
 
 class KidModeTest : public ::testing::TestWithParam<KidModeCase> {};
@@ -501,6 +502,11 @@ const StartErrorCase kStartErrorCases[] = {
      "not an asymmetric"},
     {"tls key without certificate",
      [](ReferenceServerConfig& c, const TempDir&) { c.tls_key_pem = "x"; }, "both"},
+    // distribution 2.8 verifies RS*/PS*/ES* only: the server's own registry would reject every
+    // token (issue 9, item 9).
+    {"EdDSA with libtrust kids",
+     [](ReferenceServerConfig& c, const TempDir&) { c.alg = protocol::Alg::kEdDSA; },
+     "--kid-mode thumbprint"},
 };
 
 class StartErrorTest : public ::testing::TestWithParam<StartErrorCase> {};

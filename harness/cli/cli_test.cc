@@ -170,6 +170,8 @@ TEST_F(Cli, ServeConfigurationErrorsExitTwo) {
       {"public key as signing key",
        {"--world", minimal, "--signing-key", TestData("rsa2048.pub.pem")},
        "signing key"},
+      // item 9: its own registry (distribution 2.8 rules for libtrust kids) rejects EdDSA.
+      {"EdDSA with libtrust kids", {"--world", minimal, "--alg", "EdDSA"}, "--kid-mode thumbprint"},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.label);
