@@ -28,10 +28,6 @@
 #include "protocol/world.h"
 #include "reports/output.h"
 
-#ifndef REGAUTH_SOURCE_DIR
-#define REGAUTH_SOURCE_DIR "."
-#endif
-
 namespace regauth::harness {
 namespace {
 
@@ -339,8 +335,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
 
   // ---- the suite ----
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
-  const std::string world_path =
-      o.world_path.empty() ? cases_dir + "/worlds/gitlab-default.json" : o.world_path;
+  const std::string world_path = o.world_path.empty() ? DefaultWorldFile(cases_dir) : o.world_path;
   auto loaded = std::make_unique<Loaded>();
   if (auto err = LoadSuite(o, cases_dir, world_path, loaded.get())) return Usage(io, *err);
   const Profile* profile = FindProfile(loaded->profiles, o.profile);

@@ -94,8 +94,6 @@ int ExitCodeFor(const std::vector<ExecutedCase>& cases);
 // "target", "profile" for the header line); `report_dir` is printed as the reports' location.
 std::string SummaryTable(const nlohmann::json& results, const std::string& report_dir);
 
-// DefaultCasesDir is what --cases defaults to: "cases" when ./cases/profiles exists, else the
-// source tree's cases/ directory compiled in (REGAUTH_SOURCE_DIR).
-std::string DefaultCasesDir();
+// --cases and --world default to DefaultCasesDir() and DefaultWorldFile() (harness/suite/load.h).
 
 }  // namespace regauth::harness

@@ -186,5 +186,24 @@ TEST_F(Cli, ServeConfigurationErrorsExitTwo) {
   }
 }
 
+// ---- item 10: one data-directory rule for every subcommand ----------------------------------
+
+// Outside the source tree (the scratch working directory has no cases/), the reference server's
+// subcommands find the default world as `regauth run` does.
+TEST_F(Cli, ServerCommandsFindTheDefaultWorldFromAnyDirectory) {
+  for (const char* command : {"credentials", "ci-env", "distribution-config"}) {
+    SCOPED_TRACE(command);
+    const ProcessResult r = Regauth({command});
+    EXPECT_EQ(r.exit_code, 0) << Said(r);
+    EXPECT_FALSE(r.stdout_text.empty()) << Said(r);
+  }
+  // serve runs until a signal: the timeout's SIGTERM stops it cleanly after it printed its line.
+  const ProcessResult serve = Regauth(
+      {"serve", "--listen", "127.0.0.1:0", "--registry-listen", "127.0.0.1:0", "--in-memory"}, "",
+      std::chrono::seconds(5));
+  EXPECT_TRUE(Has(serve.stdout_text, "\"realm\"")) << Said(serve);
+  EXPECT_TRUE(serve.timed_out && serve.exit_code == 0) << Said(serve);
+}
+
 }  // namespace
 }  // namespace regauth::harness

@@ -6,6 +6,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/reference_launcher.h"
+#include "harness/suite/load.h"
 #include "reference_server/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -21,10 +22,13 @@ int main(int argc, char** argv) {
                                        regauth::harness::cli::PlantableMisbehaviours());
   regauth::harness::cli::AddReplayCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
-  regauth::server::cli::AddServeCommand(app, exit_code);
-  regauth::server::cli::AddDistributionConfigCommand(app, exit_code);
-  regauth::server::cli::AddCredentialsCommand(app, exit_code);
-  regauth::server::cli::AddCiEnvCommand(app, exit_code);
+  // One data-directory rule for both sides: the server's subcommands get the runner's default.
+  const std::string default_world =
+      regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());
+  regauth::server::cli::AddServeCommand(app, exit_code, default_world);
+  regauth::server::cli::AddDistributionConfigCommand(app, exit_code, default_world);
+  regauth::server::cli::AddCredentialsCommand(app, exit_code, default_world);
+  regauth::server::cli::AddCiEnvCommand(app, exit_code, default_world);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

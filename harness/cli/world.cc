@@ -21,8 +21,7 @@ struct WorldCheckOptions {
 
 int RunWorldCheck(const WorldCheckOptions& o) {
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
-  const std::string world_path =
-      o.world_path.empty() ? cases_dir + "/worlds/gitlab-default.json" : o.world_path;
+  const std::string world_path = o.world_path.empty() ? DefaultWorldFile(cases_dir) : o.world_path;
   auto world = LoadWorldFile(world_path);
   if (!world) {
     std::cerr << "regauth world check: " << world.error() << "\n";

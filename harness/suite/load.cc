@@ -15,6 +15,10 @@ std::string DefaultCasesDir() {
   return std::string(REGAUTH_SOURCE_DIR) + "/cases";
 }
 
+std::string DefaultWorldFile(const std::string& cases_dir) {
+  return cases_dir + "/worlds/gitlab-default.json";
+}
+
 protocol::Expected<protocol::World, std::string> LoadWorldFile(const std::string& path) {
   auto text = ReadTextFile(path, 4 * 1024 * 1024);
   if (!text) return protocol::Unexpected<std::string>(DescribeLoadError(text.error()));

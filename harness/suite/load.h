@@ -7,6 +7,7 @@
 //   auto world = LoadWorldFile(path);                    // Expected<World, std::string>
 //   auto matrices = LoadMatrixDir(cases_dir + "/matrix");
 //   std::string dir = DefaultCasesDir();
+//   std::string world = DefaultWorldFile(dir);
 #pragma once
 
 #include <string>
@@ -16,9 +17,16 @@
 
 namespace regauth::harness {
 
-// DefaultCasesDir is ./cases when the working directory holds the suite's data, else the source
-// tree's cases/ directory.
+// DefaultCasesDir is ./cases when the working directory holds the suite's data (./cases/profiles
+// exists), else the source tree's cases/ directory. It is the one data-directory rule of the
+// binary: `run` and `world check` use it for --cases, and the composition root
+// (harness/cli/main.cc) hands DefaultWorldFile(DefaultCasesDir()) to the reference server's
+// subcommands (serve, credentials, ci-env, distribution-config) as their --world default.
 std::string DefaultCasesDir();
+
+// DefaultWorldFile is the world read when --world is not given: <cases_dir>/worlds/
+// gitlab-default.json.
+std::string DefaultWorldFile(const std::string& cases_dir);
 
 // LoadWorldFile reads and validates a world file at the current clock, resolving ${VAR} secrets
 // from the environment. The error names the file and the JSON pointer (never a secret).

@@ -14,7 +14,7 @@ namespace regauth::server::cli {
 namespace {
 
 struct CiEnvFlags {
-  std::string world = kDefaultWorld;
+  std::string world;
   int64_t job = 0;
   bool job_given = false;
   std::string registry = "127.0.0.1:5000";
@@ -48,8 +48,9 @@ int RunCiEnv(const CiEnvFlags& f) {
 
 }  // namespace
 
-void AddCiEnvCommand(CLI::App& app, int& exit_code) {
+void AddCiEnvCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
   auto f = std::make_shared<CiEnvFlags>();
+  f->world = default_world;
   CLI::App* cmd = app.add_subcommand(
       "ci-env",
       "Print `export` lines of the registry variables GitLab CI sets for a job of the world "

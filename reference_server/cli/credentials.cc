@@ -28,8 +28,8 @@ int RunCredentials(const std::string& world_path) {
 
 }  // namespace
 
-void AddCredentialsCommand(CLI::App& app, int& exit_code) {
-  auto world = std::make_shared<std::string>(kDefaultWorld);
+void AddCredentialsCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
+  auto world = std::make_shared<std::string>(default_world);
   CLI::App* cmd = app.add_subcommand(
       "credentials",
       "Print the world's credentials as JSON: [{id, kind, username, secret, scopes, state}] "

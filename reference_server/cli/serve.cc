@@ -16,7 +16,7 @@ namespace regauth::server::cli {
 namespace {
 
 struct ServeFlags {
-  std::string world = kDefaultWorld;
+  std::string world;
   std::string listen = "127.0.0.1:8080";
   std::string registry_listen = "127.0.0.1:5000";
   bool no_registry = false;
@@ -147,8 +147,9 @@ std::string MisbehaviourHelp() {
 
 }  // namespace
 
-void AddServeCommand(CLI::App& app, int& exit_code) {
+void AddServeCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
   auto f = std::make_shared<ServeFlags>();
+  f->world = default_world;
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the reference server: a GitLab-compatible token service (/jwt/auth) and a reference "
