@@ -307,6 +307,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     if (!o.misbehaviours.empty()) {
       return Usage(io, "--misbehave applies to the reference and distribution targets only");
     }
+    if (!OriginOf(o.registry_url)) {
+      return Usage(io, "--registry '" + o.registry_url +
+                           "' is not an absolute http:// or https:// URL without userinfo (e.g. "
+                           "https://registry.example.com:5050)");
+    }
     kind = TargetKind::kBlackBox;
   } else if (o.target == "distribution") {
     kind = TargetKind::kDistribution;

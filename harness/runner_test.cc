@@ -194,6 +194,8 @@ TEST_F(RunnerTest, ConfigurationErrorsExitTwo) {
       {"bad baseline", [&](RunOptions& o) { o.baseline_path = suite.path() + "/broken.json"; },
        "broken.json"},
       {"bad timeout", [](RunOptions& o) { o.timeout_ms = 0; }, "--timeout"},
+      {"registry not a url", [](RunOptions& o) { o.registry_url = "not a url"; },
+       "--registry 'not a url'"},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.label);

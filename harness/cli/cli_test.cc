@@ -205,5 +205,61 @@ TEST_F(Cli, ServerCommandsFindTheDefaultWorldFromAnyDirectory) {
   EXPECT_TRUE(serve.timed_out && serve.exit_code == 0) << Said(serve);
 }
 
+// ---- item 13: messages -----------------------------------------------------------------------
+
+// An unknown command names the nearest one (at every level), instead of "A subcommand is
+// required".
+TEST_F(Cli, UnknownCommandSuggestsNearest) {
+  const ProcessResult rnu = Regauth({"rnu"});
+  EXPECT_EQ(rnu.exit_code, 2) << Said(rnu);
+  EXPECT_TRUE(Has(rnu.stderr_text, "unknown command 'rnu'; did you mean 'run'?")) << Said(rnu);
+  const ProcessResult chek = Regauth({"world", "chek"});
+  EXPECT_EQ(chek.exit_code, 2) << Said(chek);
+  EXPECT_TRUE(Has(chek.stderr_text, "did you mean 'check'?")) << Said(chek);
+  const ProcessResult far = Regauth({"frobnicate"});
+  EXPECT_EQ(far.exit_code, 2) << Said(far);
+  EXPECT_TRUE(Has(far.stderr_text, "Commands: inspect, run")) << Said(far);
+}
+
+// An unknown flag is named with the nearest flag of that subcommand.
+TEST_F(Cli, UnknownFlagNamesNearest) {
+  const ProcessResult run = Regauth({"run", "--filtr", "x"});
+  EXPECT_EQ(run.exit_code, 2) << Said(run);
+  EXPECT_TRUE(Has(run.stderr_text, "unknown flag --filtr; did you mean --filter?")) << Said(run);
+  const ProcessResult inspect =
+      Regauth({"inspect", "scope", "--lenent=gitlab", "repository:a:pull"});
+  EXPECT_EQ(inspect.exit_code, 2) << Said(inspect);
+  EXPECT_TRUE(Has(inspect.stderr_text, "did you mean --lenient?")) << Said(inspect);
+}
+
+// A --registry that is not a URL is a bad flag value (2), not an unreachable target (3).
+TEST_F(Cli, RegistryThatIsNotAUrlIsUsage) {
+  const ProcessResult r = Regauth({"run", "--registry", "not a url", "--no-progress"});
+  EXPECT_EQ(r.exit_code, 2) << Said(r);
+  EXPECT_TRUE(Has(r.stderr_text, "--registry 'not a url'")) << Said(r);
+}
+
+// --jobs 0 and a negative --jobs are both usage errors (leaving it out gives the default).
+TEST_F(Cli, JobsBelowOneIsUsage) {
+  for (const char* jobs : {"0", "-3"}) {
+    SCOPED_TRACE(jobs);
+    const ProcessResult r = Regauth({"run", "--list", "--jobs", jobs});
+    EXPECT_EQ(r.exit_code, 2) << Said(r);
+    EXPECT_TRUE(Has(r.stderr_text, "--jobs")) << Said(r);
+  }
+  EXPECT_EQ(Regauth({"run", "--list", "--jobs", "1", "--filter", "registry/*"}).exit_code, 0);
+}
+
+// Every subcommand's --help ends with its exit codes.
+TEST_F(Cli, HelpListsExitCodes) {
+  for (const char* command :
+       {"inspect", "run", "replay", "serve", "credentials", "ci-env", "distribution-config"}) {
+    SCOPED_TRACE(command);
+    const ProcessResult r = Regauth({command, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << Said(r);
+    EXPECT_TRUE(Has(r.stdout_text, "Exit codes:\n  0  ")) << Said(r);
+  }
+}
+
 }  // namespace
 }  // namespace regauth::harness

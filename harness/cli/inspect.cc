@@ -85,6 +85,12 @@ void AddInspectCommand(CLI::App& app, int& exit_code) {
       "inspect",
       "Parse a header, scope, name, token or body with the core parsers and print the result "
       "as JSON (exit 0 parsed, 1 rejected or, with --key, not verified, 2 usage)");
+  cmd->footer(
+      "Exit codes:\n"
+      "  0  parsed (with --key: and the signature verified)\n"
+      "  1  rejected: the input did not parse, or with --key the signature did not verify (the "
+      "JSON says why)\n"
+      "  2  usage error: unknown kind or --lenient mode, an unreadable --key, input over 1 MiB");
   cmd->add_option("kind", flags->kind, kinds_help)->required();
   cmd->add_option("input", flags->input, "The value to parse, or - (default) for standard input");
   // One mode per occurrence: a vector option would otherwise swallow the INPUT after it

@@ -79,7 +79,9 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
   cmd->add_option("--out", o->out_dir,
                   "Output directory (default reports/out/<timestamp>, linked as "
                   "reports/out/latest)");
-  cmd->add_option("--jobs", o->jobs, "Cases run in parallel (default: number of cores + 1)");
+  cmd->add_option("--jobs", o->jobs,
+                  "Cases run in parallel, at least 1 (default: number of cores + 1)")
+      ->check(CLI::Range(1, 4096));
   cmd->add_option("--rate", o->rate, "Requests per second across all jobs (default unlimited)");
   cmd->add_option("--timeout", o->timeout_ms,
                   "Per-request timeout in milliseconds (default 10000)");

@@ -56,6 +56,7 @@ void AddCiEnvCommand(CLI::App& app, int& exit_code, const std::string& default_w
       "Print `export` lines of the registry variables GitLab CI sets for a job of the world "
       "(CI_REGISTRY, CI_REGISTRY_IMAGE, CI_PROJECT_PATH, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD, "
       "CI_JOB_TOKEN, CI_DEPLOY_USER, CI_DEPLOY_PASSWORD); use with eval \"$(regauth ci-env)\"");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--world", f->world, "World file")->capture_default_str();
   cmd->add_option_function<int64_t>(
       "--job",

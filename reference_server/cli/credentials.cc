@@ -34,6 +34,7 @@ void AddCredentialsCommand(CLI::App& app, int& exit_code, const std::string& def
       "credentials",
       "Print the world's credentials as JSON: [{id, kind, username, secret, scopes, state}] "
       "(the output holds secrets: keep it out of logs)");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--world", *world, "World file")->capture_default_str();
   cmd->callback([world, &exit_code] { exit_code = RunCredentials(*world); });
 }

@@ -97,6 +97,7 @@ void AddDistributionConfigCommand(CLI::App& app, int& exit_code, const std::stri
       "distribution-config",
       "Print a config.yml with which Debian's docker-registry (distribution 2.8) trusts the "
       "tokens of `regauth serve` (auth.token realm/service/issuer/rootcertbundle)");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--listen", f->listen, "docker-registry's http.addr")->capture_default_str();
   cmd->add_option("--realm", f->realm, "The token endpoint of `regauth serve`")
       ->capture_default_str();

@@ -154,6 +154,11 @@ void AddServeCommand(CLI::App& app, int& exit_code, const std::string& default_w
       "serve",
       "Run the reference server: a GitLab-compatible token service (/jwt/auth) and a reference "
       "registry (/v2/), until SIGINT/SIGTERM. Prints one JSON line with the URLs and ports.");
+  cmd->footer(
+      "Exit codes:\n"
+      "  0  stopped cleanly by SIGINT or SIGTERM\n"
+      "  1  a listener could not bind, or the registry storage could not open\n"
+      "  2  usage or configuration error: a bad flag, world, key, certificate or algorithm");
   cmd->add_option("--world", f->world, "World file (users, projects, credentials)")
       ->capture_default_str();
   cmd->add_option("--listen", f->listen, "Token service HOST:PORT (port 0: ephemeral)")
