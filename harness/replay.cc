@@ -234,10 +234,12 @@ class ScriptBuilder {
           if (p == prefix) var = name_of_var;
         }
         if (var.empty()) {
-          var = "FORGED_TOKEN_" + std::to_string(++forged_);
+          var = "REDACTED_TOKEN_" + std::to_string(++redacted_);
           requirements_.push_back(
-              ": \"${" + var + ":?set it to the forged token whose header.payload is " +
-              prefix.substr(0, 120) + " (its signature is redacted in results.json)}\"");
+              ": \"${" + var + ":?set it to the token whose header.payload is " +
+              prefix.substr(0, 120) +
+              " (its signature is redacted in results.json and no earlier response of this "
+              "case delivered it)}\"");
           tokens_.emplace_back(prefix, var);
         }
         return Word()
@@ -368,7 +370,7 @@ class ScriptBuilder {
   std::string last_refresh_;
   int token_count_ = 0;
   int refresh_count_ = 0;
-  int forged_ = 0;
+  int redacted_ = 0;
   bool need_wrong_ = false;
   bool need_urlencode_ = false;
 };

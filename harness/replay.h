@@ -14,8 +14,12 @@
 //     into TOKEN_<n> (python3 -c, access_token preferred over token as distribution's client
 //     does) and every later "Bearer <header>.<payload>.«redacted-signature»" with the same
 //     header and payload uses "$TOKEN_<n>"; a refresh_token likewise becomes REFRESH_<n>;
-//   - a token the case forged (no earlier response carried it) cannot be rebuilt from its
-//     redacted form: the script requires FORGED_TOKEN_<n> and says so;
+//   - a token the case forged (forge_token) is no secret of the target: results.json holds it
+//     whole (harness/redact.h AddPublicToken), so the script sends exactly the same bytes and
+//     reproduces the verdict;
+//   - a token whose signature is redacted and that no earlier response of the case delivered
+//     (results of an older regauth, which redacted forged tokens too) cannot be rebuilt: the
+//     script requires REDACTED_TOKEN_<n> and says so;
 //   - with --show-secrets --world FILE the world's secrets are written into the script instead
 //     of variables (the script is then a secret itself).
 // client_tool runs (docker, skopeo) are listed as comments at the end.

@@ -151,19 +151,43 @@ TEST_F(ReplayTest, ShowSecretsResolvesWorldCredentials) {
   EXPECT_EQ(after[before].authorization, reqs.front().authorization);
 }
 
-// A forged token cannot be rebuilt from its redacted form: the script requires it.
-TEST_F(ReplayTest, ForgedTokenIsARequiredVariable) {
+// A forged token is no secret of the target: results.json holds it whole — an alg-none token
+// too, which used to become one «redacted» — and the script sends exactly the bytes the run sent,
+// needing nothing from the user (issue 9, item 2).
+TEST_F(ReplayTest, ForgedTokensAreRecordedWholeAndSentAgain) {
   const Json doc = RecordedRun(
       {{"id", "registry/replay/forged"},
        {"title", "t"},
        {"layer", "registry"},
        {"steps",
-        Json::array({{{"step", "forge_token"}, {"claims", {{"sub", "x"}}}, {"save_as", "f"}},
-                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "f"}}})},
+        Json::array({{{"step", "forge_token"}, {"claims", {{"sub", "x"}}}, {"save_as", "signed"}},
+                     {{"step", "forge_token"},
+                      {"sign_with", "none"},
+                      {"header", {{"alg", "none"}, {"typ", "JWT"}}},
+                      {"claims", {{"sub", "y"}}},
+                      {"save_as", "none"}},
+                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "signed"}},
+                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "none"}}})},
        {"expect", {{"status", {200}}}}});
+  const auto sent = fake_.requests();
+  ASSERT_GE(sent.size(), 2u);
+  const std::string signed_auth = sent[sent.size() - 2].authorization;
+  const std::string none_auth = sent.back().authorization;
+  ASSERT_EQ(none_auth.back(), '.');  // header.payload. with an empty signature
+  const std::string recorded = doc.dump();
+  EXPECT_NE(recorded.find(signed_auth), std::string::npos) << recorded;
+  EXPECT_NE(recorded.find(none_auth), std::string::npos) << recorded;
+
   auto script = RenderReplay(doc, "registry/replay/forged", {});
-  ASSERT_TRUE(script.has_value());
-  EXPECT_NE(script->find("FORGED_TOKEN_1:?"), std::string::npos) << *script;
+  ASSERT_TRUE(script.has_value()) << script.error();
+  EXPECT_EQ(script->find("TOKEN_1:?"), std::string::npos) << *script;  // nothing to supply
+  const auto before = fake_.requests().size();
+  const ProcessResult r = RunScript(*script, {});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text << *script;
+  const auto replayed = fake_.requests();
+  ASSERT_EQ(replayed.size(), before + 2) << r.stderr_text;
+  EXPECT_EQ(replayed[before].authorization, signed_auth);
+  EXPECT_EQ(replayed[before + 1].authorization, none_auth);
 }
 
 // Text from results.json never reaches the script unquoted: a title with a newline, a credential
