@@ -207,13 +207,15 @@ ExecutionOutcome ExecuteCases(const std::vector<const Case*>& cases, const RunCo
   };
   run_range(0, split);
   if (!abort.load()) run_range(split, order.size());
-  for (auto& s : slots) {
-    if (s) {
-      outcome.cases.push_back(std::move(*s));
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i]) {
+      outcome.cases.push_back(std::move(*slots[i]));
     } else {
       ++outcome.not_run;
+      outcome.not_run_ids.push_back(order[i]->id);
     }
   }
+  std::sort(outcome.not_run_ids.begin(), outcome.not_run_ids.end());
   std::sort(
       outcome.cases.begin(), outcome.cases.end(),
       [](const ExecutedCase& a, const ExecutedCase& b) { return a.result.c->id < b.result.c->id; });

@@ -73,7 +73,8 @@ struct ExecutionOutcome {
   std::vector<ExecutedCase> cases;  // every case that ran, sorted by id
   bool aborted = false;             // an IP ban stopped the run
   std::string abort_reason;
-  std::size_t not_run = 0;  // selected cases that never started because of the abort
+  std::size_t not_run = 0;               // selected cases that never started because of the abort
+  std::vector<std::string> not_run_ids;  // their ids, sorted
 };
 
 // kBadCredentialsTag is the tag of cases that send wrong credentials on purpose.

@@ -53,8 +53,9 @@ struct RunRecord {
   std::string profile;
   nlohmann::json config = nlohmann::json::object();  // redacted run configuration
   int exit_code = 0;
-  std::optional<std::string> error;  // why the run stopped early (probe failure, IP ban)
-  std::size_t not_run = 0;           // selected cases that never started (abort)
+  std::optional<std::string> error;      // why the run stopped early (probe failure, IP ban)
+  std::size_t not_run = 0;               // selected cases that never started (abort)
+  std::vector<std::string> not_run_ids;  // their ids ("run.not_run_ids"), sorted
 };
 
 // Rfc3339Utc renders Unix milliseconds as "2026-11-25T13:17:41Z" (seconds precision).

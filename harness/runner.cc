@@ -454,6 +454,10 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     record.finished_at_ms = UnixMillis();
     record.exit_code = kExitTarget;
     record.error = target.error().message;
+    // No case ran: every selected one is listed as not run, so a CI view shows what was missed.
+    for (const Case* c : selected) record.not_run_ids.push_back(c->id);
+    std::sort(record.not_run_ids.begin(), record.not_run_ids.end());
+    record.not_run = record.not_run_ids.size();
     write_reports(BuildResults(record, {}));
     return kExitTarget;
   }
@@ -517,6 +521,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     exit_code = kExitTarget;
     record.error = outcome.abort_reason;
     record.not_run = outcome.not_run;
+    record.not_run_ids = std::move(outcome.not_run_ids);
     io.err << "regauth run: " << outcome.abort_reason << " (" << outcome.not_run
            << " selected cases did not run)\n";
   }

@@ -1,7 +1,9 @@
 // html.h — renders a results document (reports/results-schema.md) as ONE self-contained HTML page:
 // inline CSS and JS, no network access, works from file://.
 //
-// The page: a header (suite version, target, profile, run time), summary counts by verdict, a
+// The page: a header (suite version, target, profile, run time), for a run that stopped early
+// (run.error) the error and the cases that did not run (run.not_run_ids) in a red panel right
+// under a red banner, summary counts by verdict, a
 // breakdown by layer and by family, a matrix of credential kind (rows) × token scopes × requested
 // action (columns) coloured by the worst verdict of its cases, filters (verdict, layer, family,
 // free text on id/title, unexpected only) and the case list with per-case details (requirement,

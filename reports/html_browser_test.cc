@@ -182,6 +182,22 @@ TEST(ReportInChromium, OpensACaseFromTheFragment) {
   EXPECT_EQ(dom.html.find("<img src=\"x\""), std::string::npos);
 }
 
+// The script keeps a stopped run's banner red with the error (it rewrites the banner from the
+// data, which once turned it green: "All 0 results as expected"; issue 9, item 6).
+TEST(ReportInChromium, StoppedRunBannerStaysRed) {
+  REQUIRE_CHROMIUM(chromium);
+  json doc = test_support::LoadSample();
+  doc["cases"] = json::array();
+  doc["run"]["error"] = "sanity probe: registry does not require authentication";
+  doc["run"]["not_run_ids"] = {"registry/hostile-token/late"};
+  const Dom dom = RenderAndDump(chromium, doc);
+  ASSERT_NE(dom.html.find("data-state=\"ready\""), std::string::npos) << dom.log;
+  const auto [tag, text] = Element(dom.html, "banner");
+  EXPECT_NE(tag.find("banner-bad"), std::string::npos) << tag;
+  EXPECT_NE(text.find("The run stopped early: sanity probe"), std::string::npos) << text;
+  EXPECT_NE(dom.html.find("registry/hostile-token/late"), std::string::npos);
+}
+
 // 5,000 cases: counts stay right and only one page of rows (50) is built.
 TEST(ReportInChromium, StaysLazyWithFiveThousandCases) {
   REQUIRE_CHROMIUM(chromium);

@@ -244,12 +244,13 @@ bool Validator::Header(const json& doc) {
   }
   const json* run = Member(doc, "", "run", Kind::kObject, Need::kRequired, &ok);
   if (!ok || !Strings(*run, "/run", {"started_at"}, Need::kRequired) ||
-      !Strings(*run, "/run", {"finished_at"}, Need::kOptional) ||
+      !Strings(*run, "/run", {"finished_at", "error"}, Need::kOptional) ||
       !NonNegative(*run, "/run", "duration_ms", Need::kOptional) ||
-      !StringArray(*run, "/run", "argv")) {
+      !StringArray(*run, "/run", "argv") || !StringArray(*run, "/run", "not_run_ids")) {
     return false;
   }
   Member(*run, "/run", "jobs", Kind::kInteger, Need::kOptional, &ok);
+  Member(*run, "/run", "not_run", Kind::kInteger, Need::kOptional, &ok);
   Member(*run, "/run", "selection", Kind::kObject, Need::kOptional, &ok);
   if (!ok) return false;
   const json* target = Member(doc, "", "target", Kind::kObject, Need::kRequired, &ok);
@@ -434,6 +435,17 @@ CaseCounts CountCases(const nlohmann::json& results) {
     }
   }
   return counts;
+}
+
+std::string_view FamilyOf(std::string_view id) {
+  const std::size_t first = id.find('/');
+  if (first == std::string_view::npos) return id;
+  const std::size_t second = id.find('/', first + 1);
+  return second == std::string_view::npos ? id : id.substr(0, second);
+}
+
+std::string_view RunError(const nlohmann::json& results) {
+  return GetString(GetMember(results, "run"), "error");
 }
 
 std::string_view GetString(const nlohmann::json& object, std::string_view key) {

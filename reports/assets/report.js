@@ -198,12 +198,16 @@
 
     const banner = byId('banner');
     const parts = VERDICTS.filter((v) => c.by[v]).map((v) => c.by[v] + ' ' + v);
-    const ok = c.unexpected === 0 && c.stale === 0;
+    const run = model.doc.run && typeof model.doc.run === 'object' ? model.doc.run : {};
+    // A run that stopped early (sanity probe, IP ban) is never "as expected".
+    const runError = typeof run.error === 'string' ? run.error : '';
+    const ok = c.unexpected === 0 && c.stale === 0 && runError === '';
     banner.className = 'banner ' + (ok ? 'banner-ok' : 'banner-bad');
     const head = ok
       ? '\u2713 All ' + plural(c.total, 'result', 'results') + ' as expected'
       : '\u2717 ' +
-        [c.unexpected ? plural(c.unexpected, 'unexpected result', 'unexpected results') : '',
+        [runError ? 'The run stopped early: ' + visible(runError) : '',
+          c.unexpected ? plural(c.unexpected, 'unexpected result', 'unexpected results') : '',
           c.stale ? plural(c.stale, 'stale baseline entry', 'stale baseline entries') : '']
           .filter(Boolean)
           .join(' \u00b7 ');
