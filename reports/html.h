@@ -8,7 +8,8 @@
 // action (columns) coloured by the worst verdict of its cases, filters (verdict, layer, family,
 // free text on id/title, unexpected only) and the case list with per-case details (requirement,
 // source, dimensions, checks with expected vs observed, the HTTP exchanges with headers and
-// bodies). The list is paginated and built lazily from the embedded JSON, so a 5,000-case run
+// bodies, the client tool runs of docker/skopeo cases with argv, stdin, exit code and output).
+// The list is paginated and built lazily from the embedded JSON, so a 5,000-case run
 // does not create 5,000 DOM subtrees.
 //
 // Where things live: the markup is reports/assets/report.html (placeholders "@@NAME@@"), the

@@ -198,6 +198,33 @@ TEST(ReportInChromium, StoppedRunBannerStaysRed) {
   EXPECT_NE(dom.html.find("registry/hostile-token/late"), std::string::npos);
 }
 
+// A client_tool case (docker, skopeo) shows its tool runs — argv, standard input, exit code and
+// output from results.json — instead of only "No HTTP exchange was recorded" (issue 9, item 7).
+TEST(ReportInChromium, ShowsClientToolRuns) {
+  REQUIRE_CHROMIUM(chromium);
+  json doc = test_support::LoadSample();
+  json& c = doc["cases"][0];
+  c["verdict"] = "FAIL";
+  c["exchanges"] = json::array();
+  c["tools"] = {
+      {{"tool", "docker"},
+       {"argv", {"/usr/bin/docker", "login", "127.0.0.1:5000", "-u", "dana", "--password-stdin"}},
+       {"stdin", "«redacted»\n"},
+       {"exit_code", 1},
+       {"timed_out", false},
+       {"output", "Error response from daemon: login attempt failed: unauthorized"},
+       {"duration_ms", 812}}};
+  const Dom dom = RenderAndDump(chromium, doc, "#case=" + c["id"].get<std::string>());
+  ASSERT_NE(dom.html.find("class=\"case-detail\""), std::string::npos) << dom.log;
+  EXPECT_NE(dom.html.find("Client tool runs (1)"), std::string::npos);
+  EXPECT_NE(dom.html.find("/usr/bin/docker login 127.0.0.1:5000 -u dana --password-stdin"),
+            std::string::npos);
+  EXPECT_NE(dom.html.find("→ exit 1"), std::string::npos);
+  EXPECT_NE(dom.html.find("Error response from daemon: login attempt failed: unauthorized"),
+            std::string::npos);
+  EXPECT_NE(dom.html.find("«redacted»"), std::string::npos);  // the standard input, as recorded
+}
+
 // 5,000 cases: counts stay right and only one page of rows (50) is built.
 TEST(ReportInChromium, StaysLazyWithFiveThousandCases) {
   REQUIRE_CHROMIUM(chromium);

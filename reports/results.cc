@@ -201,6 +201,7 @@ class Validator {
   bool Case(const json& c, const std::string& where);
   bool Check(const json& check, const std::string& where);
   bool Exchange(const json& exchange, const std::string& where);
+  bool Tool(const json& tool, const std::string& where);
 
   std::optional<ReportFailure> failure_;
 };
@@ -317,7 +318,26 @@ bool Validator::Case(const json& c, const std::string& where) {
   for (std::size_t i = 0; i < exchanges->size(); ++i) {
     if (!Exchange((*exchanges)[i], Pointer(where + "/exchanges", i))) return false;
   }
+  const json* tools = Member(c, where, "tools", Kind::kArray, Need::kOptional, &ok);
+  if (!ok) return false;
+  for (std::size_t i = 0; tools != nullptr && i < tools->size(); ++i) {
+    if (!Tool((*tools)[i], Pointer(where + "/tools", i))) return false;
+  }
   return true;
+}
+
+bool Validator::Tool(const json& tool, const std::string& where) {
+  if (!tool.is_object()) {
+    return Fail(ReportError::kWrongType, where,
+                "expected an object, got " + std::string(TypeName(tool)));
+  }
+  bool ok = true;
+  Member(tool, where, "exit_code", Kind::kInteger, Need::kOptional, &ok);
+  Member(tool, where, "timed_out", Kind::kBool, Need::kOptional, &ok);
+  return ok && Strings(tool, where, {"tool"}, Need::kRequired) &&
+         StringArray(tool, where, "argv") &&
+         Strings(tool, where, {"stdin", "output"}, Need::kOptional) &&
+         NonNegative(tool, where, "duration_ms", Need::kOptional);
 }
 
 bool Validator::Check(const json& check, const std::string& where) {
