@@ -12,17 +12,14 @@
 #include <thread>
 
 #include "harness/baseline.h"
-#include "harness/case_loader.h"
 #include "harness/data_file.h"
 #include "harness/executor.h"
-#include "harness/matrix.h"
 #include "harness/oci_image.h"
 #include "harness/profile.h"
 #include "harness/redact.h"
 #include "harness/results_json.h"
 #include "harness/selection.h"
 #include "harness/steps.h"
-#include "harness/suite/bind.h"
 #include "harness/suite/load.h"
 #include "protocol/keys.h"
 #include "protocol/world.h"
@@ -140,25 +137,9 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
   if (!profiles) return DescribeLoadError(profiles.error());
   out->profiles = std::move(*profiles);
 
-  std::error_code ec;
-  if (fs::is_directory(cases_dir + "/matrix", ec)) {
-    auto matrices = LoadMatrixDir(cases_dir + "/matrix");
-    if (!matrices) return DescribeLoadError(matrices.error());
-    for (const auto& m : *matrices) {
-      auto expanded = ExpandMatrix(m, out->world);
-      if (!expanded) return DescribeLoadError(expanded.error());
-      for (auto& c : *expanded) out->cases.push_back(std::move(c));
-    }
-  }
-  if (fs::is_directory(cases_dir + "/cases", ec)) {
-    auto hand = LoadCaseDir(cases_dir + "/cases");
-    if (!hand) return DescribeLoadError(hand.error());
-    BindCases(out->world, &*hand);
-    for (auto& c : *hand) out->cases.push_back(std::move(c));
-  }
-  if (auto dup = CheckUniqueIds(out->cases)) {
-    return "the matrices and case files together define a case id twice: " + dup->message;
-  }
+  auto cases = LoadCases(cases_dir, out->world);
+  if (!cases) return cases.error();
+  out->cases = std::move(*cases);
   if (!o.baseline_path.empty()) {
     auto baseline = LoadBaselineFile(o.baseline_path);
     if (!baseline) return DescribeLoadError(baseline.error());

@@ -252,13 +252,34 @@ TEST_F(Cli, JobsBelowOneIsUsage) {
 
 // Every subcommand's --help ends with its exit codes.
 TEST_F(Cli, HelpListsExitCodes) {
-  for (const char* command :
-       {"inspect", "run", "replay", "serve", "credentials", "ci-env", "distribution-config"}) {
+  for (const char* command : {"inspect", "run", "replay", "show", "serve", "credentials", "ci-env",
+                              "distribution-config"}) {
     SCOPED_TRACE(command);
     const ProcessResult r = Regauth({command, "--help"});
     EXPECT_EQ(r.exit_code, 0) << Said(r);
     EXPECT_TRUE(Has(r.stdout_text, "Exit codes:\n  0  ")) << Said(r);
   }
+}
+
+// ---- regauth show -------------------------------------------------------------------------------
+
+// `regauth show ID` prints a case without running it: requirement, source, binding, steps; an
+// unknown id is a usage error naming the nearest one.
+TEST_F(Cli, ShowPrintsACaseWithoutRunningIt) {
+  const ProcessResult r = Regauth({"show", "flow/anonymous/pull-public-project"});
+  EXPECT_EQ(r.exit_code, 0) << Said(r);
+  for (const char* part :
+       {"requirement:", "source:", "bound:        ${", "steps:\n    1. ", "expect:"}) {
+    EXPECT_TRUE(Has(r.stdout_text, part)) << part << "\n" << Said(r);
+  }
+  const ProcessResult json =
+      Regauth({"show", "registry/hostile-token/alg-none-without-kid", "--format", "json"});
+  EXPECT_EQ(json.exit_code, 0) << Said(json);
+  EXPECT_TRUE(Has(json.stdout_text, "\"step\": \"forge_token\"")) << Said(json);
+  const ProcessResult typo = Regauth({"show", "registry/hostile-token/alg-none-without-kd"});
+  EXPECT_EQ(typo.exit_code, 2) << Said(typo);
+  EXPECT_TRUE(Has(typo.stderr_text, "did you mean 'registry/hostile-token/alg-none-without-kid'"))
+      << Said(typo);
 }
 
 }  // namespace

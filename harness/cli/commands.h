@@ -24,6 +24,10 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
 // AddReplayCommand: `regauth replay ID --results DIR` (harness/replay.h).
 void AddReplayCommand(CLI::App& app, int& exit_code);
 
+// AddShowCommand: `regauth show ID [--world W] [--cases DIR] [--format text|json]` — one case
+// without running it (harness/cli/show.cc).
+void AddShowCommand(CLI::App& app, int& exit_code);
+
 // AddWorldCommand: `regauth world check [--world W] [--cases DIR] [--min-coverage P]`
 // (harness/suite/world_check.h).
 void AddWorldCommand(CLI::App& app, int& exit_code);

@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <optional>
 
+#include "harness/case_loader.h"
 #include "harness/data_file.h"
+#include "harness/matrix.h"
+#include "harness/suite/bind.h"
 
 namespace regauth::harness {
 
@@ -17,6 +20,32 @@ std::string DefaultCasesDir() {
 
 std::string DefaultWorldFile(const std::string& cases_dir) {
   return cases_dir + "/worlds/gitlab-default.json";
+}
+
+protocol::Expected<std::vector<Case>, std::string> LoadCases(const std::string& cases_dir,
+                                                             const protocol::World& world) {
+  using Err = protocol::Unexpected<std::string>;
+  std::vector<Case> out;
+  std::error_code ec;
+  if (std::filesystem::is_directory(cases_dir + "/matrix", ec)) {
+    auto matrices = LoadMatrixDir(cases_dir + "/matrix");
+    if (!matrices) return Err(DescribeLoadError(matrices.error()));
+    for (const auto& m : *matrices) {
+      auto expanded = ExpandMatrix(m, world);
+      if (!expanded) return Err(DescribeLoadError(expanded.error()));
+      for (auto& c : *expanded) out.push_back(std::move(c));
+    }
+  }
+  if (std::filesystem::is_directory(cases_dir + "/cases", ec)) {
+    auto hand = LoadCaseDir(cases_dir + "/cases");
+    if (!hand) return Err(DescribeLoadError(hand.error()));
+    BindCases(world, &*hand);
+    for (auto& c : *hand) out.push_back(std::move(c));
+  }
+  if (auto dup = CheckUniqueIds(out)) {
+    return Err("the matrices and case files together define a case id twice: " + dup->message);
+  }
+  return out;
 }
 
 protocol::Expected<protocol::World, std::string> LoadWorldFile(const std::string& path) {

@@ -5,13 +5,15 @@
 //
 // Usage:
 //   auto world = LoadWorldFile(path);                    // Expected<World, std::string>
-//   auto matrices = LoadMatrixDir(cases_dir + "/matrix");
+//   auto cases = LoadCases(cases_dir, *world);           // matrices expanded, cases bound
 //   std::string dir = DefaultCasesDir();
 //   std::string world = DefaultWorldFile(dir);
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "harness/case.h"
 #include "protocol/result.h"
 #include "protocol/world.h"
 
@@ -27,6 +29,13 @@ std::string DefaultCasesDir();
 // DefaultWorldFile is the world read when --world is not given: <cases_dir>/worlds/
 // gitlab-default.json.
 std::string DefaultWorldFile(const std::string& cases_dir);
+
+// LoadCases returns every case of the suite over `world`: the matrices of <cases_dir>/matrix
+// expanded, then the hand-written cases of <cases_dir>/cases bound to it (suite/bind.h); either
+// directory may be absent. The error names the file and JSON pointer, or the id defined twice.
+// `regauth run` and `regauth show` both load the suite through it.
+protocol::Expected<std::vector<Case>, std::string> LoadCases(const std::string& cases_dir,
+                                                             const protocol::World& world);
 
 // LoadWorldFile reads and validates a world file at the current clock, resolving ${VAR} secrets
 // from the environment. The error names the file and the JSON pointer (never a secret).
