@@ -301,6 +301,10 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
                          o.target + "'");
   }
   if (auto why = CheckMisbehaviours(o, kind)) return Usage(io, *why);
+  if (o.list_format != "text" && o.list_format != "json") {
+    return Usage(io, "--format must be text or json");
+  }
+  if (o.list_format != "text" && !o.list) return Usage(io, "--format applies to --list only");
   if (o.jobs < 0) return Usage(io, "--jobs must be at least 1");
   if (o.rate < 0) return Usage(io, "--rate must be >= 0 (0 = unlimited)");
   if (o.timeout_ms <= 0) return Usage(io, "--timeout must be a positive number of milliseconds");
@@ -340,7 +344,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
                          o.profile + "'");
   }
   if (o.list) {
-    io.out << ListingText(selected);
+    if (o.list_format == "json") {
+      io.out << ListingJson(selected).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else {
+      io.out << ListingText(selected);
+    }
     return kExitOk;
   }
 

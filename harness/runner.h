@@ -59,6 +59,7 @@ struct RunOptions {
   std::vector<std::string> filter, exclude, tags, exclude_tags;
   std::string shard;  // "i/n" or ""
   bool list = false;
+  std::string list_format = "text";  // --format with --list: "text" (one line per case) or "json"
   bool bad_credentials_last = false;
   int jobs = 0;  // 0 = number of cores + 1
   double rate = 0;

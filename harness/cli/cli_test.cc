@@ -261,7 +261,7 @@ TEST_F(Cli, HelpListsExitCodes) {
   }
 }
 
-// ---- regauth show -------------------------------------------------------------------------------
+// ---- regauth show, run --list --format json ----------------------------------------------------
 
 // `regauth show ID` prints a case without running it: requirement, source, binding, steps; an
 // unknown id is a usage error naming the nearest one.
@@ -280,6 +280,18 @@ TEST_F(Cli, ShowPrintsACaseWithoutRunningIt) {
   EXPECT_EQ(typo.exit_code, 2) << Said(typo);
   EXPECT_TRUE(Has(typo.stderr_text, "did you mean 'registry/hostile-token/alg-none-without-kid'"))
       << Said(typo);
+}
+
+// `regauth run --list --format json` lists the selection as JSON for tools.
+TEST_F(Cli, ListFormatJson) {
+  const ProcessResult r = Regauth({"run", "--list", "--format", "json", "--filter",
+                                   "registry/hostile-token/alg-none-without-kid"});
+  EXPECT_EQ(r.exit_code, 0) << Said(r);
+  EXPECT_EQ(r.stdout_text.rfind("[\n  {", 0), 0u) << Said(r);
+  EXPECT_TRUE(Has(r.stdout_text, "\"id\": \"registry/hostile-token/alg-none-without-kid\""))
+      << Said(r);
+  EXPECT_TRUE(Has(r.stdout_text, "\"requirement\": ")) << Said(r);
+  EXPECT_EQ(Regauth({"run", "--format", "json"}).exit_code, 2);  // only with --list
 }
 
 }  // namespace

@@ -73,6 +73,10 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
   cmd->add_flag("--list", o->list,
                 "Print the selected ids (id, layer, tags, title) and exit 0 without contacting "
                 "anything");
+  cmd->add_option("--format", o->list_format,
+                  "With --list: text (default; id, layer, tags, title per line) or json (an array "
+                  "of {id, title, family, layer, tags, requirement, source, profiles, needs})")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--bad-credentials-last", o->bad_credentials_last,
                 "Run the cases tagged bad-credentials after all others (GitLab bans an IP after "
                 "repeated failed logins)");
