@@ -191,7 +191,14 @@ ExecutionOutcome ExecuteCases(const std::vector<const Case*>& cases, const RunCo
             ExecuteCase(*order[i], ctx, *options.profile, options.strict, options.baseline);
         if (options.render) e.rendered = options.render(e);
         std::lock_guard<std::mutex> lock(mu);
-        if (e.ip_ban && !abort.exchange(true)) outcome.abort_reason = std::string(kIpBanMessage);
+        if (e.ip_ban) {
+          if (!abort.exchange(true)) outcome.abort_reason = std::string(kIpBanMessage);
+        } else if (options.fail_fast && (e.result.unexpected || e.result.stale_baseline) &&
+                   !abort.exchange(true)) {
+          outcome.fail_fast = true;
+          outcome.abort_reason =
+              "stopped at the first unexpected result (--fail-fast): " + e.result.c->id;
+        }
         ++done;
         if (options.on_result) options.on_result(e, done, order.size());
         slots[i] = std::move(e);

@@ -496,6 +496,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   eo.jobs = record.jobs;
   eo.strict = o.strict;
   eo.bad_credentials_last = o.bad_credentials_last;
+  eo.fail_fast = o.fail_fast;
   eo.profile = profile;
   eo.baseline = loaded->baseline ? &*loaded->baseline : nullptr;
   eo.on_result = [&](const ExecutedCase& e, std::size_t done, std::size_t total) {
@@ -507,7 +508,8 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
 
   int exit_code = ExitCodeFor(outcome.cases);
   if (outcome.aborted) {
-    exit_code = kExitTarget;
+    // A ban makes the target unusable (3); --fail-fast stopped at an unexpected result (1).
+    exit_code = outcome.fail_fast ? kExitUnexpected : kExitTarget;
     record.error = outcome.abort_reason;
     record.not_run = outcome.not_run;
     record.not_run_ids = std::move(outcome.not_run_ids);

@@ -61,7 +61,8 @@ struct RunOptions {
   bool list = false;
   std::string list_format = "text";  // --format with --list: "text" (one line per case) or "json"
   bool bad_credentials_last = false;
-  int jobs = 0;  // 0 = number of cores + 1
+  bool fail_fast = false;  // stop at the first unexpected result (exit 1; the rest are not run)
+  int jobs = 0;            // 0 = number of cores + 1
   double rate = 0;
   int timeout_ms = 10000;
   bool progress = true;  // --no-progress clears it

@@ -318,6 +318,25 @@ TEST_F(RunnerTest, EarlyStopIsInEveryReport) {
       << ban_junit;
 }
 
+// --fail-fast stops at the first unexpected result: exit 1, the cases after it listed as not run.
+TEST_F(RunnerTest, FailFastStopsAtTheFirstUnexpectedResult) {
+  Suite suite(Json::array({kTwoCases[1], kTwoCases[0]}));  // the failing case first
+  RunOptions o = Options(suite);
+  o.jobs = 1;
+  o.fail_fast = true;
+  const Outcome r = Run(o);
+  EXPECT_EQ(r.code, kExitUnexpected) << r.err;
+  ASSERT_EQ(r.results["cases"].size(), 1u);
+  EXPECT_EQ(r.results["cases"][0]["id"], "token-spec/t/fail");
+  EXPECT_EQ(r.results["run"]["not_run_ids"], Json::array({"token-spec/t/pass"}));
+  EXPECT_NE(r.results["run"]["error"].get<std::string>().find("--fail-fast"), std::string::npos);
+  EXPECT_EQ(r.results["summary"]["exit_code"], 1);
+  // Without it, both run.
+  o.fail_fast = false;
+  o.out_dir = suite.path() + "/out-all";
+  EXPECT_EQ(Run(o).results["cases"].size(), 2u);
+}
+
 // A fake reference instance: the FakeGitlab with the test key.
 class FakeInstance : public ReferenceInstance {
  public:

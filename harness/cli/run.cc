@@ -77,6 +77,9 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
                   "With --list: text (default; id, layer, tags, title per line) or json (an array "
                   "of {id, title, family, layer, tags, requirement, source, profiles, needs})")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--fail-fast", o->fail_fast,
+                "Stop at the first unexpected result (exit 1); the cases not run are listed in "
+                "the reports");
   cmd->add_flag("--bad-credentials-last", o->bad_credentials_last,
                 "Run the cases tagged bad-credentials after all others (GitLab bans an IP after "
                 "repeated failed logins)");
