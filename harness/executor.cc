@@ -191,7 +191,14 @@ ExecutionOutcome ExecuteCases(const std::vector<const Case*>& cases, const RunCo
             ExecuteCase(*order[i], ctx, *options.profile, options.strict, options.baseline);
         if (options.render) e.rendered = options.render(e);
         std::lock_guard<std::mutex> lock(mu);
-        if (e.ip_ban && !abort.exchange(true)) outcome.abort_reason = std::string(kIpBanMessage);
+        if (e.ip_ban) {
+          if (!abort.exchange(true)) outcome.abort_reason = std::string(kIpBanMessage);
+        } else if (options.fail_fast && (e.result.unexpected || e.result.stale_baseline) &&
+                   !abort.exchange(true)) {
+          outcome.fail_fast = true;
+          outcome.abort_reason =
+              "stopped at the first unexpected result (--fail-fast): " + e.result.c->id;
+        }
         ++done;
         if (options.on_result) options.on_result(e, done, order.size());
         slots[i] = std::move(e);
@@ -207,13 +214,15 @@ ExecutionOutcome ExecuteCases(const std::vector<const Case*>& cases, const RunCo
   };
   run_range(0, split);
   if (!abort.load()) run_range(split, order.size());
-  for (auto& s : slots) {
-    if (s) {
-      outcome.cases.push_back(std::move(*s));
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i]) {
+      outcome.cases.push_back(std::move(*slots[i]));
     } else {
       ++outcome.not_run;
+      outcome.not_run_ids.push_back(order[i]->id);
     }
   }
+  std::sort(outcome.not_run_ids.begin(), outcome.not_run_ids.end());
   std::sort(
       outcome.cases.begin(), outcome.cases.end(),
       [](const ExecutedCase& a, const ExecutedCase& b) { return a.result.c->id < b.result.c->id; });

@@ -20,7 +20,8 @@
 // answers 403 text/plain. The first such answer from the token endpoint stops the whole run: no
 // new case starts, the case that saw it is ERROR, and ExecutionOutcome::aborted is set (the
 // runner exits 3). With bad_credentials_last the cases tagged "bad-credentials" run after all
-// others, so a ban cannot hide the results of the rest.
+// others, so a ban cannot hide the results of the rest. With fail_fast the first unexpected result
+// stops the run the same way (the runner exits 1).
 //
 // Usage:
 //   ExecutorOptions o;  o.jobs = 2;  o.profile = &profile;  o.baseline = baseline_or_null;
@@ -59,6 +60,9 @@ struct ExecutorOptions {
   int jobs = 1;  // worker threads (at least 1)
   bool strict = false;
   bool bad_credentials_last = false;
+  // fail_fast: the first unexpected result (or stale baseline entry) stops the run like an IP
+  // ban does — no new case starts — with ExecutionOutcome::fail_fast set.
+  bool fail_fast = false;
   const Profile* profile = nullptr;    // required
   const Baseline* baseline = nullptr;  // optional
   // on_result is called once per finished case, serialised (never concurrently), with the
@@ -71,9 +75,12 @@ struct ExecutorOptions {
 
 struct ExecutionOutcome {
   std::vector<ExecutedCase> cases;  // every case that ran, sorted by id
-  bool aborted = false;             // an IP ban stopped the run
+  bool aborted = false;             // an IP ban (or, with fail_fast, an unexpected result) stopped
+                                    // the run
+  bool fail_fast = false;           // it was the fail_fast stop, not a ban
   std::string abort_reason;
-  std::size_t not_run = 0;  // selected cases that never started because of the abort
+  std::size_t not_run = 0;               // selected cases that never started because of the abort
+  std::vector<std::string> not_run_ids;  // their ids, sorted
 };
 
 // kBadCredentialsTag is the tag of cases that send wrong credentials on purpose.

@@ -230,7 +230,10 @@ InspectOutcome InspectJwt(const InspectRequest& req) {
     }
     auto verified = p::VerifySignature(*jws, *key, p::AlgPolicy::AllAsymmetric());
     out["verified"] = verified.has_value();
-    if (!verified) out["verify_error"] = std::string(CodeName(verified.error().code));
+    if (!verified) {
+      out["verify_error"] = std::string(CodeName(verified.error().code));
+      return {out, 1};  // a key was given to verify with: failing that is a rejection
+    }
   }
   return {out, 0};
 }

@@ -7,7 +7,8 @@
 // `authorization`, `scope` (one scope or a space-separated list), `repository`, `jwt`,
 // `token-response`, `error-body`. `lenient` names a parser mode (see InspectKinds() for the
 // modes of each kind); `key_pem` (jwt only) is a public key or certificate PEM to verify the
-// signature with.
+// signature with: a token that does not verify with it is a rejection (exit 1), so a script can
+// rely on the exit code.
 //
 // Output (one JSON object): {"ok":true,"kind":…, …parsed structure…} or
 // {"ok":false,"kind":…,"error":{"code":"…","offset":N,"message":"…"}}.
@@ -15,7 +16,7 @@
 // Usage:
 //   InspectOutcome out = Inspect({.kind = "scope", .input = "repository:foo:pull"});
 //   std::cout << out.json.dump(2) << "\n";
-//   return out.exit_code;   // 0 parsed, 1 parse failure, 2 usage error
+//   return out.exit_code;   // 0 parsed, 1 parse failure (or jwt: not verified), 2 usage
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -36,7 +37,9 @@ struct InspectRequest {
 
 struct InspectOutcome {
   nlohmann::json json;
-  int exit_code = 0;  // 0 ok, 1 the input did not parse, 2 usage (unknown kind or mode)
+  // 0 ok; 1 the input did not parse, or (jwt with key_pem) its signature did not verify;
+  // 2 usage (unknown kind or mode, a key that is not a PEM public key).
+  int exit_code = 0;
 };
 
 // InspectKind documents one kind: its name, a one-line description and its lenient modes.

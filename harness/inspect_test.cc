@@ -220,9 +220,31 @@ TEST(InspectJwt, AlgNoneNeverVerifies) {
   req.input = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.";  // {"alg":"none"}.{"sub":"x"}.
   req.key_pem = ReadFile(dir + "rsa2048.pub.pem");
   const InspectOutcome out = Inspect(req);
-  ASSERT_EQ(out.exit_code, 0) << out.json.dump();
+  EXPECT_EQ(out.exit_code, 1) << out.json.dump();
   EXPECT_EQ(out.json["verified"], false);
   EXPECT_EQ(out.json["verify_error"], "alg_not_allowed");
+}
+
+// A key was given, so a signature that does not verify with it is a rejection (exit 1): a script
+// must be able to rely on the exit code, not only on "verified" in the JSON (issue 9, item 8).
+TEST(InspectJwt, FailedVerificationExitsOne) {
+  const std::string dir = std::string(REGAUTH_SOURCE_DIR) + "/protocol/testdata/";
+  auto key = protocol::LoadPrivateKeyPem(ReadFile(dir + "rsa2048.key.pem"));
+  ASSERT_TRUE(key.has_value());
+  auto token = protocol::SignCompact({{"typ", "JWT"}}, {{"sub", "x"}}, protocol::Alg::kRS256, *key);
+  ASSERT_TRUE(token.has_value());
+  InspectRequest req;
+  req.kind = "jwt";
+  req.input = *token;
+  req.key_pem = ReadFile(dir + "rsa2048_other.pub.pem");
+  const InspectOutcome other = Inspect(req);
+  EXPECT_EQ(other.exit_code, 1) << other.json.dump();
+  EXPECT_EQ(other.json["ok"], true);  // it parsed; the JSON still shows header and claims
+  EXPECT_EQ(other.json["verified"], false);
+  req.key_pem = ReadFile(dir + "rsa2048.pub.pem");
+  EXPECT_EQ(Inspect(req).exit_code, 0);
+  req.key_pem.reset();  // no key: nothing to verify, parsing decides
+  EXPECT_EQ(Inspect(req).exit_code, 0);
 }
 
 }  // namespace

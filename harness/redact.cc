@@ -179,8 +179,10 @@ std::optional<std::size_t> JwtSignatureOffset(std::string_view s) {
   return d2 + 1;
 }
 
-// FindJwtShapes adds the signature of every "eyJ<b64>.<b64>.<b64 ≥ 16>" substring.
-void FindJwtShapes(std::string_view text, std::vector<Span>& out) {
+// FindJwtShapes adds the signature of every "eyJ<b64>.<b64>.<b64 ≥ 16>" substring that is not a
+// public token (`is_public`).
+template <typename IsPublic>
+void FindJwtShapes(std::string_view text, const IsPublic& is_public, std::vector<Span>& out) {
   std::size_t pos = 0;
   while ((pos = text.find("eyJ", pos)) != std::string_view::npos) {
     const std::size_t start = pos;
@@ -195,7 +197,9 @@ void FindJwtShapes(std::string_view text, std::vector<Span>& out) {
     const std::size_t sig = ++i;
     while (i < text.size() && IsB64UrlChar(text[i])) ++i;
     if (i - sig < kMinUnknownSignature) continue;
-    out.push_back(Span{sig, i, std::string(kRedactedSignature), 1});
+    if (!is_public(text.substr(start, i - start))) {
+      out.push_back(Span{sig, i, std::string(kRedactedSignature), 1});
+    }
     pos = i;
   }
 }
@@ -347,6 +351,17 @@ void Redactor::AddBasicCredential(std::string_view user, std::string_view passwo
   }
 }
 
+void Redactor::AddPublicToken(std::string_view token) {
+  if (token.size() < kMinSecretLength) return;
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  public_tokens_.emplace(token);
+}
+
+bool Redactor::IsPublicToken(std::string_view token) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return !public_tokens_.empty() && public_tokens_.count(std::string(token)) > 0;
+}
+
 std::size_t Redactor::pattern_count() const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   return patterns_.size();
@@ -360,7 +375,10 @@ std::size_t Redactor::ignored_short_secrets() const {
 // ---- matching ----
 
 void Redactor::FindSecrets(std::string_view text, std::vector<Span>& out) const {
-  if (options_.mask_unknown_jwt_signatures) FindJwtShapes(text, out);
+  if (options_.mask_unknown_jwt_signatures) {
+    FindJwtShapes(
+        text, [this](std::string_view token) { return IsPublicToken(token); }, out);
+  }
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (by_prefix_.empty() || text.size() < kMinSecretLength) return;
   const std::uint64_t* filter = prefix_filter_.data();
@@ -431,7 +449,9 @@ std::string Redactor::RedactAuthorizationHeader(std::string_view value) const {
   if (EqualsIgnoreAsciiCase(scheme, "basic")) {
     spans.push_back(Span{cred_begin, value.size(), BasicReplacement(cred), 1});
   } else if (EqualsIgnoreAsciiCase(scheme, "bearer")) {
-    if (const auto sig = JwtSignatureOffset(cred)) {
+    if (IsPublicToken(cred)) {
+      // forged by the suite: kept whole (AddPublicToken)
+    } else if (const auto sig = JwtSignatureOffset(cred)) {
       if (*sig < cred.size()) {
         spans.push_back(Span{cred_begin + *sig, value.size(), std::string(kRedactedSignature), 1});
       }
@@ -530,13 +550,15 @@ std::string Redactor::RedactJsonTokenFields(std::string_view body) const {
     if (key && !contents.empty()) {
       const std::size_t b = i + 1;
       if (IsAnyOf(*key, {"token", "access_token", "id_token", "registrytoken"})) {
-        const auto sig = contents.find('\\') == std::string_view::npos
-                             ? JwtSignatureOffset(contents)
-                             : std::nullopt;
-        if (!sig) {
-          spans.push_back(Span{b, end, std::string(kRedacted), 1});
-        } else if (*sig < contents.size()) {
-          spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+        if (!IsPublicToken(contents)) {  // one the suite forged is kept whole (AddPublicToken)
+          const auto sig = contents.find('\\') == std::string_view::npos
+                               ? JwtSignatureOffset(contents)
+                               : std::nullopt;
+          if (!sig) {
+            spans.push_back(Span{b, end, std::string(kRedacted), 1});
+          } else if (*sig < contents.size()) {
+            spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+          }
         }
       } else if (IsAnyOf(*key, {"refresh_token", "identitytoken", "password", "client_secret",
                                 "secret", "private_token"})) {

@@ -22,6 +22,12 @@
 // to a marker (secrets "abcd" and "cdef" in "abcdef" give one «redacted»). When one match
 // contains all the others its replacement wins (a Basic credential keeps "user=").
 //
+// Public tokens: a token the suite forged itself (forge_token: alg none, an attacker key, a
+// flipped bit, …) is not a secret of the target, and replaying it is the point of recording it.
+// AddPublicToken exempts it, byte for byte, from the structural rules (a Bearer value, a JSON
+// token member, the JWT-shape safety net), so results.json keeps it whole and `regauth replay`
+// can send it again. Registered secrets are still replaced inside it.
+//
 // Short secrets: a secret shorter than kMinSecretLength (4) bytes is NOT replaced as a
 // substring. It would match ordinary text (and the markers themselves) and destroy the evidence,
 // and a secret that short cannot be protected by redaction anyway. The structural rules still
@@ -86,6 +92,10 @@ class Redactor {
   // unpadded, standard and URL alphabets), which is how the pair appears in a Basic header or a
   // docker config.json `auth` field.
   void AddBasicCredential(std::string_view user, std::string_view password);
+  // AddPublicToken registers a token that is NOT a secret (one the suite forged): wherever it
+  // occurs whole — a Bearer credential, a JSON token member, a JWT-shaped substring — it is kept
+  // as it is. Tokens shorter than kMinSecretLength are ignored (nothing to exempt).
+  void AddPublicToken(std::string_view token);
   // pattern_count is the number of byte strings searched for (all spellings of all secrets).
   std::size_t pattern_count() const;
   // ignored_short_secrets counts the non-empty secrets too short to be replaced as substrings.
@@ -135,6 +145,7 @@ class Redactor {
   };
 
   void AddPatternLocked(std::string text, bool signature);
+  bool IsPublicToken(std::string_view token) const;
   void FindSecrets(std::string_view text, std::vector<redact_internal::Span>& out) const;
   std::string BasicReplacement(std::string_view credential) const;
 
@@ -142,6 +153,7 @@ class Redactor {
   mutable std::shared_mutex mu_;
   std::vector<Pattern> patterns_;
   std::unordered_set<std::string> known_;
+  std::unordered_set<std::string> public_tokens_;
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_prefix_;  // first 4 bytes
   // prefix_filter_: one bit per hashed 4-byte prefix of any pattern (kPrefixFilterBits), tested
   // before by_prefix_ so that most text positions cost a shift and a load, not a hash lookup.

@@ -132,6 +132,36 @@ TEST(Redactor, UnknownJwtSignatureNetCanBeTurnedOff) {
   EXPECT_EQ(on.Redact(kJwt), kJwtRedacted);
 }
 
+// A token the suite forged (AddPublicToken) is kept whole wherever it occurs — as a Bearer
+// credential, a JSON token member or free text — so a replay can send it again (issue 9, item
+// 2); an issued token next to it keeps its signature masked.
+TEST(Redactor, PublicTokenIsKeptWhole) {
+  const std::string forged = kJwt;
+  const std::string issued =
+      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpc3N1ZWQifQ.c2lnbmF0dXJlLW9mLXRoZS10YXJnZXQ";
+  const std::string issued_redacted =
+      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpc3N1ZWQifQ." + std::string(kRedactedSignature);
+  Redactor r;
+  r.AddSecret(issued);
+  r.AddPublicToken(forged);
+  EXPECT_EQ(r.RedactAuthorizationHeader("Bearer " + forged), "Bearer " + forged);
+  EXPECT_EQ(r.RedactJsonTokenFields(R"({"token":")" + forged + R"("})"),
+            R"({"token":")" + forged + R"("})");
+  EXPECT_EQ(r.Redact(forged + " " + issued), forged + " " + issued_redacted);
+  EXPECT_EQ(r.RedactAuthorizationHeader("Bearer " + issued), "Bearer " + issued_redacted);
+  // An alg-none token (empty signature) is kept too; before, it was registered as a secret and
+  // vanished into one «redacted».
+  const std::string none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.";
+  r.AddPublicToken(none);
+  EXPECT_EQ(r.RedactAuthorizationHeader("Bearer " + none), "Bearer " + none);
+  // A registered secret inside a public token is still replaced.
+  Redactor s;
+  s.AddSecret("glpat-inside-secret");
+  const std::string carrying = "Bearer xglpat-inside-secretx";
+  s.AddPublicToken("xglpat-inside-secretx");
+  EXPECT_EQ(s.RedactAuthorizationHeader(carrying), "Bearer x" + R + "x");
+}
+
 // ---- Authorization ----
 
 std::vector<Case> AuthorizationCases() {

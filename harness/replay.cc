@@ -114,14 +114,42 @@ class ScriptBuilder {
       h << "# WARNING: generated with --show-secrets: this script contains credentials.\n";
     }
     h << "set -u\n";
+    // Each response's headers and body go to files of a private directory: capturing a body in
+    // $(…) while curl wrote headers to /dev/stderr truncated a redirected stderr (one response's
+    // headers survived), and the files let POSIX sed read the tokens.
+    h << "regauth_tmp=${TMPDIR:-/tmp}/regauth-replay.$$\n"
+         "mkdir -m 700 \"$regauth_tmp\" || exit 1\n"
+         "trap 'rm -rf \"$regauth_tmp\"' EXIT\n"
+         "trap 'exit 1' HUP INT TERM\n";
+    if (need_json_) {
+      h << "# regauth_json_string NAME: the string member NAME of the JSON on stdin (a token has "
+           "no\n"
+           "# escapes; a value with escapes gives \"\")\n"
+           "regauth_json_string() { sed -n 's/.*\"'\"$1\"'\"[[:space:]]*:[[:space:]]*"
+           "\"\\([^\"\\\\]*\\)\".*/\\1/p' | head -n 1; }\n"
+           "# regauth_token FILE: access_token, else token, of a token response (as distribution's "
+           "client)\n"
+           "regauth_token() { t=$(regauth_json_string access_token < \"$1\"); "
+           "[ -n \"$t\" ] || t=$(regauth_json_string token < \"$1\"); printf '%s' \"$t\"; }\n";
+    }
     if (need_wrong_) {
       h << "# wrong_secret: the last character changed, exactly as the runner does it\n"
            "regauth_wrong() { s=$1; l=${s#\"${s%?}\"}; if [ \"$l\" = x ]; then printf '%sy' "
            "\"${s%?}\"; else printf '%sx' \"${s%?}\"; fi; }\n";
     }
     if (need_urlencode_) {
-      h << "regauth_urlencode() { python3 -c 'import sys, urllib.parse; "
-           "sys.stdout.write(urllib.parse.quote_plus(sys.argv[1]))' \"$1\"; }\n";
+      // Go's url.QueryEscape (harness QueryEscape): unreserved bytes kept, space as '+', the
+      // rest %XX; od(1) and printf(1) are POSIX.
+      h << "regauth_urlencode() {\n"
+           "  for h in $(printf '%s' \"$1\" | od -An -v -tx1); do\n"
+           "    case $h in\n"
+           "      3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2d|2e|5f|7e)\n"
+           "        printf \"\\\\$(printf '%03o' $((0x$h)))\" ;;\n"
+           "      20) printf '+' ;;\n"
+           "      *) printf '%%%s' \"$h\" | tr 'abcdef' 'ABCDEF' ;;\n"
+           "    esac\n"
+           "  done\n"
+           "}\n";
     }
     for (const auto& line : requirements_) h << line << "\n";
     return h.str();
@@ -234,10 +262,12 @@ class ScriptBuilder {
           if (p == prefix) var = name_of_var;
         }
         if (var.empty()) {
-          var = "FORGED_TOKEN_" + std::to_string(++forged_);
+          var = "REDACTED_TOKEN_" + std::to_string(++redacted_);
           requirements_.push_back(
-              ": \"${" + var + ":?set it to the forged token whose header.payload is " +
-              prefix.substr(0, 120) + " (its signature is redacted in results.json)}\"");
+              ": \"${" + var + ":?set it to the token whose header.payload is " +
+              prefix.substr(0, 120) +
+              " (its signature is redacted in results.json and no earlier response of this "
+              "case delivered it)}\"");
           tokens_.emplace_back(prefix, var);
         }
         return Word()
@@ -269,7 +299,9 @@ class ScriptBuilder {
     } else {
       body_ << " → no response (recorded: " << Comment(Str(ex, "error")) << ")\n";
     }
-    std::string cmd = "curl -sS -g --path-as-is -D /dev/stderr";
+    const std::string headers_file = "\"$regauth_tmp/headers_" + std::to_string(n) + "\"";
+    const std::string body_file = "\"$regauth_tmp/body_" + std::to_string(n) + "\"";
+    std::string cmd = "curl -sS -g --path-as-is -D " + headers_file + " -o " + body_file;
     if (method == "HEAD") {
       cmd += " --head";
     } else {
@@ -335,24 +367,17 @@ class ScriptBuilder {
         }
       }
     }
-    if (capture_var.empty() && refresh_var.empty()) {
-      body_ << prefix << cmd << "\necho\n";
-      return std::nullopt;
-    }
-    const std::string out_var = "body_" + std::to_string(n);
-    body_ << out_var << "=$(" << prefix << cmd << ")\n";
-    body_ << "printf '%s\\n' \"$" << out_var << "\"\n";
+    // The response as `curl -i` shows it: headers, then body, on stdout.
+    body_ << prefix << cmd << "\ncat " << headers_file << " " << body_file
+          << " 2>/dev/null; echo\n";
     if (!capture_var.empty()) {
-      body_ << capture_var << "=$(printf '%s' \"$" << out_var
-            << "\" | python3 -c 'import json, sys; d = json.load(sys.stdin); "
-               "print(d.get(\"access_token\") or d.get(\"token\") or \"\")')\n";
+      need_json_ = true;
+      body_ << capture_var << "=$(regauth_token " << body_file << ")\n";
       for (auto& t : new_tokens) tokens_.push_back(std::move(t));
     }
     if (!refresh_var.empty()) {
-      body_
-          << refresh_var << "=$(printf '%s' \"$" << out_var
-          << "\" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(\"refresh_token\") "
-             "or \"\")')\n";
+      need_json_ = true;
+      body_ << refresh_var << "=$(regauth_json_string refresh_token < " << body_file << ")\n";
       last_refresh_ = refresh_var;
     }
     return std::nullopt;
@@ -368,9 +393,10 @@ class ScriptBuilder {
   std::string last_refresh_;
   int token_count_ = 0;
   int refresh_count_ = 0;
-  int forged_ = 0;
+  int redacted_ = 0;
   bool need_wrong_ = false;
   bool need_urlencode_ = false;
+  bool need_json_ = false;
 };
 
 }  // namespace

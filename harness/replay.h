@@ -11,14 +11,24 @@
 //     'x'); other «redacted» markers in a URL or body of such an exchange take the same
 //     variable;
 //   - a token the target issued in an earlier response is captured from that response's body
-//     into TOKEN_<n> (python3 -c, access_token preferred over token as distribution's client
+//     into TOKEN_<n> (POSIX sed; access_token preferred over token as distribution's client
 //     does) and every later "Bearer <header>.<payload>.«redacted-signature»" with the same
 //     header and payload uses "$TOKEN_<n>"; a refresh_token likewise becomes REFRESH_<n>;
-//   - a token the case forged (no earlier response carried it) cannot be rebuilt from its
-//     redacted form: the script requires FORGED_TOKEN_<n> and says so;
+//   - a token the case forged (forge_token) is no secret of the target: results.json holds it
+//     whole (harness/redact.h AddPublicToken), so the script sends exactly the same bytes and
+//     reproduces the verdict;
+//   - a token whose signature is redacted and that no earlier response of the case delivered
+//     (results of an older regauth, which redacted forged tokens too) cannot be rebuilt: the
+//     script requires REDACTED_TOKEN_<n> and says so;
 //   - with --show-secrets --world FILE the world's secrets are written into the script instead
 //     of variables (the script is then a secret itself).
 // client_tool runs (docker, skopeo) are listed as comments at the end.
+//
+// The script needs a POSIX sh with curl, sed, od, tr, base64 (Basic credentials only) and the
+// basic utilities — no python3. Each response's headers and body go to files in a private
+// directory ($TMPDIR/regauth-replay.<pid>, removed on exit) and are printed on stdout, headers
+// first, as `curl -i` shows them; tokens are read from the body file with sed. (curl -D
+// /dev/stderr truncated a stderr redirected to a file: only one response's headers survived.)
 //
 // Usage:
 //   auto doc = LoadResults("reports/out/latest");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "harness/executor.h"
@@ -121,6 +122,68 @@ TEST_F(ReplayTest, ScriptReproducesTheExchangesWithoutSecrets) {
   EXPECT_NE(r.stdout_text.find("\"tags\""), std::string::npos);  // the pull was authorised
 }
 
+// The script needs POSIX sh and curl, sed, od, tr, base64 and the basic utilities — no python3
+// (README: a POSIX shell script) — and never writes through /dev/stderr, which a redirected
+// stderr file lost to truncation: run as `sh replay.sh >out 2>&1`, every response survives
+// (issue 9, item 11). The first request URL-encodes a secret (a password with '!'), the second
+// captures a token from its response, the third uses it.
+TEST_F(ReplayTest, ScriptNeedsOnlyPosixToolsAndKeepsEveryResponse) {
+  Json c = kTokenThenPull;
+  c["steps"].insert(c["steps"].begin(),
+                    Json{{"step", "token_request"},
+                         {"scopes", {"repository:acme/app:pull"}},
+                         {"query", {{"password", "${cred:dana-developer-password.secret}"}}}});
+  const Json doc = RecordedRun(c);
+  const auto recorded = fake_.requests();
+  ASSERT_EQ(recorded.size(), 3u);
+  ASSERT_NE(recorded[0].target.find("password=dana-developer-Passw0rd%21"), std::string::npos);
+  auto script = RenderReplay(doc, "registry/replay/pull", {});
+  ASSERT_TRUE(script.has_value()) << script.error();
+  EXPECT_EQ(script->find("python"), std::string::npos) << *script;
+  EXPECT_EQ(script->find("/dev/stderr"), std::string::npos) << *script;
+
+  // A PATH holding only the tools the script may use.
+  const std::string bin = dir_->path() + "/bin";
+  std::filesystem::create_directory(bin);
+  for (const char* tool :
+       {"sh", "curl", "sed", "od", "tr", "cat", "head", "mkdir", "rm", "base64"}) {
+    auto path = FindExecutable(tool);
+    ASSERT_TRUE(path.has_value()) << tool;
+    std::filesystem::create_symlink(*path, bin + "/" + tool);
+  }
+  const std::string path = dir_->path() + "/replay.sh";
+  const std::string out = dir_->path() + "/out.txt";
+  std::ofstream(path) << *script;
+  ProcessSpec spec;
+  spec.argv = {bin + "/sh", "-c", "sh \"$0\" >\"$1\" 2>&1", path, out};
+  spec.env_deny = {"REGAUTH_SECRET_*", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"};
+  spec.env_set = {{"PATH", bin},
+                  {"REGAUTH_SECRET_1", "dana-developer-Passw0rd!"},
+                  {"REGAUTH_SECRET_2", "glpat-dana-read-registry"}};
+  auto r = RunProcess(spec);
+  ASSERT_TRUE(r.has_value());
+  std::ifstream in(out);
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(r->exit_code, 0) << output << *script;
+  const auto replayed = fake_.requests();
+  ASSERT_EQ(replayed.size(), 6u) << output;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(replayed[3 + i].target, recorded[i].target) << i;
+    if (i < 2) {
+      EXPECT_EQ(replayed[3 + i].authorization, recorded[i].authorization) << i;
+    }
+  }
+  EXPECT_EQ(replayed[5].authorization.rfind("Bearer eyJ", 0), 0u) << output;
+  // Every response, headers and body, is in the redirected output.
+  std::size_t status_lines = 0;
+  for (std::size_t p = output.find("HTTP/1.1 "); p != std::string::npos;
+       p = output.find("HTTP/1.1 ", p + 1)) {
+    ++status_lines;
+  }
+  EXPECT_EQ(status_lines, 3u) << output;
+  EXPECT_NE(output.find("\"tags\""), std::string::npos) << output;
+}
+
 // --show-secrets writes the world's secret (mutations applied) into the script instead.
 TEST_F(ReplayTest, ShowSecretsResolvesWorldCredentials) {
   Json c = kTokenThenPull;
@@ -151,19 +214,43 @@ TEST_F(ReplayTest, ShowSecretsResolvesWorldCredentials) {
   EXPECT_EQ(after[before].authorization, reqs.front().authorization);
 }
 
-// A forged token cannot be rebuilt from its redacted form: the script requires it.
-TEST_F(ReplayTest, ForgedTokenIsARequiredVariable) {
+// A forged token is no secret of the target: results.json holds it whole — an alg-none token
+// too, which used to become one «redacted» — and the script sends exactly the bytes the run sent,
+// needing nothing from the user (issue 9, item 2).
+TEST_F(ReplayTest, ForgedTokensAreRecordedWholeAndSentAgain) {
   const Json doc = RecordedRun(
       {{"id", "registry/replay/forged"},
        {"title", "t"},
        {"layer", "registry"},
        {"steps",
-        Json::array({{{"step", "forge_token"}, {"claims", {{"sub", "x"}}}, {"save_as", "f"}},
-                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "f"}}})},
+        Json::array({{{"step", "forge_token"}, {"claims", {{"sub", "x"}}}, {"save_as", "signed"}},
+                     {{"step", "forge_token"},
+                      {"sign_with", "none"},
+                      {"header", {{"alg", "none"}, {"typ", "JWT"}}},
+                      {"claims", {{"sub", "y"}}},
+                      {"save_as", "none"}},
+                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "signed"}},
+                     {{"step", "registry_request"}, {"path", "/v2/"}, {"token", "none"}}})},
        {"expect", {{"status", {200}}}}});
+  const auto sent = fake_.requests();
+  ASSERT_GE(sent.size(), 2u);
+  const std::string signed_auth = sent[sent.size() - 2].authorization;
+  const std::string none_auth = sent.back().authorization;
+  ASSERT_EQ(none_auth.back(), '.');  // header.payload. with an empty signature
+  const std::string recorded = doc.dump();
+  EXPECT_NE(recorded.find(signed_auth), std::string::npos) << recorded;
+  EXPECT_NE(recorded.find(none_auth), std::string::npos) << recorded;
+
   auto script = RenderReplay(doc, "registry/replay/forged", {});
-  ASSERT_TRUE(script.has_value());
-  EXPECT_NE(script->find("FORGED_TOKEN_1:?"), std::string::npos) << *script;
+  ASSERT_TRUE(script.has_value()) << script.error();
+  EXPECT_EQ(script->find("TOKEN_1:?"), std::string::npos) << *script;  // nothing to supply
+  const auto before = fake_.requests().size();
+  const ProcessResult r = RunScript(*script, {});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text << *script;
+  const auto replayed = fake_.requests();
+  ASSERT_EQ(replayed.size(), before + 2) << r.stderr_text;
+  EXPECT_EQ(replayed[before].authorization, signed_auth);
+  EXPECT_EQ(replayed[before + 1].authorization, none_auth);
 }
 
 // Text from results.json never reaches the script unquoted: a title with a newline, a credential

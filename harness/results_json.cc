@@ -246,6 +246,7 @@ Json BuildResults(const RunRecord& run, const std::vector<ExecutedCase>& cases) 
   r["selection"] = run.selection;
   if (run.error) r["error"] = *run.error;
   if (run.not_run > 0) r["not_run"] = run.not_run;
+  if (!run.not_run_ids.empty()) r["not_run_ids"] = run.not_run_ids;
   doc["run"] = std::move(r);
   Json t;
   if (run.target != nullptr) {

@@ -4,11 +4,9 @@
 //
 // Everything that goes in was redacted at capture time (harness/steps.h); this module adds no
 // secret: the config records "«provided»" for a signing key, never the key, and argv is passed
-// through the run's Redactor by the caller. Beyond the schema's members (readers ignore unknown
-// ones), each exchange may carry "credentials" (the ids of the world credentials whose secrets
-// it carried, for `regauth replay --show-secrets`), each case may carry "tools" (client_tool
-// runs: argv, stdin, exit code, output), and the summary carries "executed_by_layer" and
-// "executed_by_family" (cases that ran, i.e. not SKIP). A check's "message" is written when the
+// through the run's Redactor by the caller. reports/results-schema.md documents every member it
+// writes (which are always present, which optional); the ctest results_schema_doc_matches_results
+// fails when a member written here is missing there. A check's "message" is written when the
 // check failed or is an INFO observation (for a passed check it is the rule's fixed text).
 //
 // Usage:
@@ -53,8 +51,9 @@ struct RunRecord {
   std::string profile;
   nlohmann::json config = nlohmann::json::object();  // redacted run configuration
   int exit_code = 0;
-  std::optional<std::string> error;  // why the run stopped early (probe failure, IP ban)
-  std::size_t not_run = 0;           // selected cases that never started (abort)
+  std::optional<std::string> error;      // why the run stopped early (probe failure, IP ban)
+  std::size_t not_run = 0;               // selected cases that never started (abort)
+  std::vector<std::string> not_run_ids;  // their ids ("run.not_run_ids"), sorted
 };
 
 // Rfc3339Utc renders Unix milliseconds as "2026-11-25T13:17:41Z" (seconds precision).

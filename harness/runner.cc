@@ -12,25 +12,18 @@
 #include <thread>
 
 #include "harness/baseline.h"
-#include "harness/case_loader.h"
 #include "harness/data_file.h"
 #include "harness/executor.h"
-#include "harness/matrix.h"
 #include "harness/oci_image.h"
 #include "harness/profile.h"
 #include "harness/redact.h"
 #include "harness/results_json.h"
 #include "harness/selection.h"
 #include "harness/steps.h"
-#include "harness/suite/bind.h"
 #include "harness/suite/load.h"
 #include "protocol/keys.h"
 #include "protocol/world.h"
 #include "reports/output.h"
-
-#ifndef REGAUTH_SOURCE_DIR
-#define REGAUTH_SOURCE_DIR "."
-#endif
 
 namespace regauth::harness {
 namespace {
@@ -144,24 +137,9 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
   if (!profiles) return DescribeLoadError(profiles.error());
   out->profiles = std::move(*profiles);
 
-  std::error_code ec;
-  if (fs::is_directory(cases_dir + "/matrix", ec)) {
-    auto matrices = LoadMatrixDir(cases_dir + "/matrix");
-    if (!matrices) return DescribeLoadError(matrices.error());
-    for (const auto& m : *matrices) {
-      auto expanded = ExpandMatrix(m, out->world);
-      if (!expanded) return DescribeLoadError(expanded.error());
-      for (auto& c : *expanded) out->cases.push_back(std::move(c));
-    }
-  }
-  // The world-independent cases, loaded as `regauth world check` loads them (suite/load.h).
-  auto suite_cases = LoadSuiteCases(cases_dir);
-  if (!suite_cases) return DescribeLoadError(suite_cases.error());
-  BindCases(out->world, &*suite_cases);
-  for (auto& c : *suite_cases) out->cases.push_back(std::move(c));
-  if (auto dup = CheckUniqueIds(out->cases)) {
-    return "the matrices and case files together define a case id twice: " + dup->message;
-  }
+  auto cases = LoadCases(cases_dir, out->world);
+  if (!cases) return cases.error();
+  out->cases = std::move(*cases);
   if (!o.baseline_path.empty()) {
     auto baseline = LoadBaselineFile(o.baseline_path);
     if (!baseline) return DescribeLoadError(baseline.error());
@@ -191,6 +169,39 @@ protocol::Expected<std::string, std::string> OutputDirectory(const RunOptions& o
     stamp = Timestamp(started_ms) + "-" + std::to_string(n + 1);
   }
   return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
+}
+
+// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
+// that is not in o.plantable, and a registry-side bug with --target distribution, where
+// docker-registry replaces the reference registry. The message says which names apply where.
+std::optional<std::string> CheckMisbehaviours(const RunOptions& o, TargetKind kind) {
+  if (o.misbehaviours.empty() || o.plantable.empty()) return std::nullopt;
+  auto names_of = [&](std::string_view component) {
+    std::string names;
+    for (const PlantableMisbehaviour& m : o.plantable) {
+      if (m.component == component) names += (names.empty() ? "" : ", ") + m.name;
+    }
+    return names;
+  };
+  const std::string token_side = names_of("token-service");
+  for (const std::string& name : o.misbehaviours) {
+    const auto it = std::find_if(o.plantable.begin(), o.plantable.end(),
+                                 [&](const PlantableMisbehaviour& m) { return m.name == name; });
+    if (it == o.plantable.end()) {
+      return "--misbehave '" + name +
+             "' is not a misbehaviour of the reference server. Token service (--target "
+             "reference or distribution): " +
+             token_side + ". Registry (--target reference only): " + names_of("registry");
+    }
+    if (kind == TargetKind::kDistribution && it->component != "token-service") {
+      return "--misbehave " + name + " plants a bug in the reference " + it->component +
+             ", which --target distribution replaces by docker-registry: the run would test "
+             "nothing. Registry misbehaviours apply to --target reference only; with --target "
+             "distribution use a token-service one: " +
+             token_side;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string Pad(std::string_view s, std::size_t width, bool right = false) {
@@ -277,6 +288,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     if (!o.misbehaviours.empty()) {
       return Usage(io, "--misbehave applies to the reference and distribution targets only");
     }
+    if (!OriginOf(o.registry_url)) {
+      return Usage(io, "--registry '" + o.registry_url +
+                           "' is not an absolute http:// or https:// URL without userinfo (e.g. "
+                           "https://registry.example.com:5050)");
+    }
     kind = TargetKind::kBlackBox;
   } else if (o.target == "distribution") {
     kind = TargetKind::kDistribution;
@@ -284,6 +300,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     return Usage(io, "--target must be reference or distribution (or use --registry URL), got '" +
                          o.target + "'");
   }
+  if (auto why = CheckMisbehaviours(o, kind)) return Usage(io, *why);
+  if (o.list_format != "text" && o.list_format != "json") {
+    return Usage(io, "--format must be text or json");
+  }
+  if (o.list_format != "text" && !o.list) return Usage(io, "--format applies to --list only");
   if (o.jobs < 0) return Usage(io, "--jobs must be at least 1");
   if (o.rate < 0) return Usage(io, "--rate must be >= 0 (0 = unlimited)");
   if (o.timeout_ms <= 0) return Usage(io, "--timeout must be a positive number of milliseconds");
@@ -304,8 +325,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
 
   // ---- the suite ----
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
-  const std::string world_path =
-      o.world_path.empty() ? cases_dir + "/worlds/gitlab-default.json" : o.world_path;
+  const std::string world_path = o.world_path.empty() ? DefaultWorldFile(cases_dir) : o.world_path;
   auto loaded = std::make_unique<Loaded>();
   if (auto err = LoadSuite(o, cases_dir, world_path, loaded.get())) return Usage(io, *err);
   const Profile* profile = FindProfile(loaded->profiles, o.profile);
@@ -324,7 +344,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
                          o.profile + "'");
   }
   if (o.list) {
-    io.out << ListingText(selected);
+    if (o.list_format == "json") {
+      io.out << ListingJson(selected).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else {
+      io.out << ListingText(selected);
+    }
     return kExitOk;
   }
 
@@ -419,6 +443,10 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     record.finished_at_ms = UnixMillis();
     record.exit_code = kExitTarget;
     record.error = target.error().message;
+    // No case ran: every selected one is listed as not run, so a CI view shows what was missed.
+    for (const Case* c : selected) record.not_run_ids.push_back(c->id);
+    std::sort(record.not_run_ids.begin(), record.not_run_ids.end());
+    record.not_run = record.not_run_ids.size();
     write_reports(BuildResults(record, {}));
     return kExitTarget;
   }
@@ -468,6 +496,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   eo.jobs = record.jobs;
   eo.strict = o.strict;
   eo.bad_credentials_last = o.bad_credentials_last;
+  eo.fail_fast = o.fail_fast;
   eo.profile = profile;
   eo.baseline = loaded->baseline ? &*loaded->baseline : nullptr;
   eo.on_result = [&](const ExecutedCase& e, std::size_t done, std::size_t total) {
@@ -479,9 +508,11 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
 
   int exit_code = ExitCodeFor(outcome.cases);
   if (outcome.aborted) {
-    exit_code = kExitTarget;
+    // A ban makes the target unusable (3); --fail-fast stopped at an unexpected result (1).
+    exit_code = outcome.fail_fast ? kExitUnexpected : kExitTarget;
     record.error = outcome.abort_reason;
     record.not_run = outcome.not_run;
+    record.not_run_ids = std::move(outcome.not_run_ids);
     io.err << "regauth run: " << outcome.abort_reason << " (" << outcome.not_run
            << " selected cases did not run)\n";
   }

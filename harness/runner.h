@@ -49,6 +49,9 @@ struct RunOptions {
   std::string cases_dir;     // "" = ./cases if it exists, else the source tree's cases/
   std::string signing_key_path;
   std::vector<std::string> misbehaviours;
+  // plantable: what --misbehave accepts, per component (the composition root fills it from the
+  // reference server's table). Empty: the names go to the launcher unchecked.
+  std::vector<PlantableMisbehaviour> plantable;
   std::string out_dir;  // "" = reports/out/<timestamp> with reports/out/latest
   std::string profile = "gitlab";
   bool strict = false;
@@ -56,8 +59,10 @@ struct RunOptions {
   std::vector<std::string> filter, exclude, tags, exclude_tags;
   std::string shard;  // "i/n" or ""
   bool list = false;
+  std::string list_format = "text";  // --format with --list: "text" (one line per case) or "json"
   bool bad_credentials_last = false;
-  int jobs = 0;  // 0 = number of cores + 1
+  bool fail_fast = false;  // stop at the first unexpected result (exit 1; the rest are not run)
+  int jobs = 0;            // 0 = number of cores + 1
   double rate = 0;
   int timeout_ms = 10000;
   bool progress = true;  // --no-progress clears it
@@ -91,8 +96,6 @@ int ExitCodeFor(const std::vector<ExecutedCase>& cases);
 // "target", "profile" for the header line); `report_dir` is printed as the reports' location.
 std::string SummaryTable(const nlohmann::json& results, const std::string& report_dir);
 
-// DefaultCasesDir is what --cases defaults to: "cases" when ./cases/profiles exists, else the
-// source tree's cases/ directory compiled in (REGAUTH_SOURCE_DIR).
-std::string DefaultCasesDir();
+// --cases and --world default to DefaultCasesDir() and DefaultWorldFile() (harness/suite/load.h).
 
 }  // namespace regauth::harness

@@ -38,6 +38,11 @@ Json TokenCase(const std::string& id, const std::string& credential, const std::
                                      {"actions", Json::parse(granted)}}})}}}};
 }
 
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 // Suite is a throwaway cases directory: the shipped profiles and a case file of our own.
 class Suite {
  public:
@@ -176,9 +181,26 @@ TEST_F(RunnerTest, ConfigurationErrorsExitTwo) {
        },
        "--target"},
       {"misbehave on black-box", [](RunOptions& o) { o.misbehaviours = {"x"}; }, "--misbehave"},
+      {"unknown misbehaviour",
+       [](RunOptions& o) {
+         o.registry_url.clear();
+         o.plantable = {{"accept-alg-none", "registry"}, {"wrong-audience", "token-service"}};
+         o.misbehaviours = {"accept-alg-nope"};
+       },
+       "Registry (--target reference only): accept-alg-none"},
+      {"registry misbehaviour on distribution",
+       [](RunOptions& o) {
+         o.registry_url.clear();
+         o.target = "distribution";
+         o.plantable = {{"accept-alg-none", "registry"}, {"wrong-audience", "token-service"}};
+         o.misbehaviours = {"accept-alg-none"};
+       },
+       "use a token-service one: wrong-audience"},
       {"bad baseline", [&](RunOptions& o) { o.baseline_path = suite.path() + "/broken.json"; },
        "broken.json"},
       {"bad timeout", [](RunOptions& o) { o.timeout_ms = 0; }, "--timeout"},
+      {"registry not a url", [](RunOptions& o) { o.registry_url = "not a url"; },
+       "--registry 'not a url'"},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.label);
@@ -257,6 +279,62 @@ TEST_F(RunnerTest, IpBanExitsThree) {
   EXPECT_EQ(r.code, kExitTarget);
   EXPECT_NE(r.err.find("--bad-credentials-last"), std::string::npos) << r.err;
   EXPECT_TRUE(r.results["run"].contains("error"));
+}
+
+// A stopped run shows in every report: results.json lists the selected cases that did not run,
+// junit.xml has a failing testcase with the run's error and those cases as skipped, report.html
+// says it in its banner — for a failed probe (a registry that answers 200 without auth) and for
+// an IP ban that stops the run after its first case (issue 9, item 6).
+TEST_F(RunnerTest, EarlyStopIsInEveryReport) {
+  Suite suite(kTwoCases);
+  RunOptions o = Options(suite);
+  fake_.open_v2 = true;
+  const Outcome probe = Run(o);
+  EXPECT_EQ(probe.code, kExitTarget);
+  EXPECT_EQ(probe.results["run"]["not_run_ids"],
+            Json::array({"token-spec/t/fail", "token-spec/t/pass"}));
+  const std::string junit = ReadText(o.out_dir + "/junit.xml");
+  EXPECT_NE(junit.find("type=\"RUN-ERROR\" message=\"sanity probe"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("failures=\"1\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("name=\"token-spec/t/pass\""), std::string::npos) << junit;
+  const std::string html = ReadText(o.out_dir + "/report.html");
+  EXPECT_NE(html.find("The run stopped early: sanity probe"), std::string::npos);
+  EXPECT_EQ(html.find("All 0 results as expected"), std::string::npos);
+
+  fake_.open_v2 = false;
+  fake_.ban = true;
+  o.jobs = 1;
+  o.out_dir = suite.path() + "/out-ban";
+  const Outcome ban = Run(o);
+  EXPECT_EQ(ban.code, kExitTarget);
+  ASSERT_EQ(ban.results["cases"].size(), 1u);
+  EXPECT_EQ(ban.results["run"]["not_run"], 1);
+  const std::string ran = ban.results["cases"][0]["id"];
+  EXPECT_EQ(ban.results["run"]["not_run_ids"],
+            Json::array({ran == "token-spec/t/pass" ? "token-spec/t/fail" : "token-spec/t/pass"}));
+  const std::string ban_junit = ReadText(o.out_dir + "/junit.xml");
+  EXPECT_NE(ban_junit.find("not run: the run stopped early: the target stopped answering"),
+            std::string::npos)
+      << ban_junit;
+}
+
+// --fail-fast stops at the first unexpected result: exit 1, the cases after it listed as not run.
+TEST_F(RunnerTest, FailFastStopsAtTheFirstUnexpectedResult) {
+  Suite suite(Json::array({kTwoCases[1], kTwoCases[0]}));  // the failing case first
+  RunOptions o = Options(suite);
+  o.jobs = 1;
+  o.fail_fast = true;
+  const Outcome r = Run(o);
+  EXPECT_EQ(r.code, kExitUnexpected) << r.err;
+  ASSERT_EQ(r.results["cases"].size(), 1u);
+  EXPECT_EQ(r.results["cases"][0]["id"], "token-spec/t/fail");
+  EXPECT_EQ(r.results["run"]["not_run_ids"], Json::array({"token-spec/t/pass"}));
+  EXPECT_NE(r.results["run"]["error"].get<std::string>().find("--fail-fast"), std::string::npos);
+  EXPECT_EQ(r.results["summary"]["exit_code"], 1);
+  // Without it, both run.
+  o.fail_fast = false;
+  o.out_dir = suite.path() + "/out-all";
+  EXPECT_EQ(Run(o).results["cases"].size(), 2u);
 }
 
 // A fake reference instance: the FakeGitlab with the test key.

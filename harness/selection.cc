@@ -161,6 +161,8 @@ nlohmann::json ListingJson(const std::vector<const Case*>& cases) {
                    {"family", FamilyOf(c->id)},
                    {"layer", std::string(LayerText(c->layer))},
                    {"tags", c->tags},
+                   {"requirement", c->requirement},
+                   {"source", c->source},
                    {"profiles", c->profiles},
                    {"needs", c->needs}});
   }

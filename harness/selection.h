@@ -77,7 +77,8 @@ std::vector<const Case*> SelectCases(const std::vector<Case>& cases, const Selec
 
 // ListingText renders one line per case: "<id>\t<layer>\t<tags joined by ','>\t<title>".
 std::string ListingText(const std::vector<const Case*>& cases);
-// ListingJson renders [{"id","title","family","layer","tags","profiles","needs"}] for tools.
+// ListingJson renders [{"id","title","family","layer","tags","requirement","source","profiles",
+// "needs"}] for tools (`regauth run --list --format json`).
 nlohmann::json ListingJson(const std::vector<const Case*>& cases);
 
 // FamilyOf returns the first two '/'-separated segments of an id (the whole id if it has fewer).

@@ -617,7 +617,8 @@ StepResult ForgeToken(const Step& step, const RunContext& ctx, CaseState& state)
     }
     token = signing_input + "." + Encode(signature, padded);
   }
-  ctx.redactor->AddSecret(token);
+  // Not a secret of the target: recorded whole, so `regauth replay` sends the same bytes.
+  ctx.redactor->AddPublicToken(token);
   result.output.token = token;
   if (!step.save_as.empty()) state.tokens[step.save_as] = token;
   return result;

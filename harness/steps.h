@@ -8,7 +8,9 @@
 //     (ARCHITECTURE.md "A case through the runner").
 //   - Secrets are redacted AT CAPTURE: a token is registered with the run's Redactor as soon as
 //     it is parsed, before the exchange that carried it is recorded; every recorded URL, header,
-//     body, argv, stdin and tool output passes through the Redactor (harness/redact.h).
+//     body, argv, stdin and tool output passes through the Redactor (harness/redact.h). A token
+//     forge_token built is not a secret of the target: it is registered as public and recorded
+//     whole, so `regauth replay` can send it again.
 //   - Credentials (Basic or Bearer) go only to the registry and realm origins
 //     (CredentialGuard, harness/target.h); a step that would send them elsewhere is refused and
 //     the case becomes ERROR. Redirects are never followed.

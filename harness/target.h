@@ -68,6 +68,17 @@ struct ReferenceLaunchOptions {
                           // runner creates it and removes it after the instance is gone
 };
 
+// PlantableMisbehaviour is one negative control the reference launcher can plant (`--misbehave`):
+// its name and the component it breaks, "token-service" or "registry". The composition root
+// lists them from the server's table, so the runner can refuse a name before it starts anything:
+// an unknown name, or a registry bug with --target distribution (docker-registry then stands
+// where the reference registry would, so the bug could not be planted and the run would test
+// nothing).
+struct PlantableMisbehaviour {
+  std::string name;
+  std::string component;
+};
+
 // ReferenceInstance is a running reference server. Destroying it stops every listener and
 // joins its threads; the runner destroys it after the last case (and after docker-registry,
 // which depends on its token service, has been stopped). All methods are const and callable

@@ -497,7 +497,13 @@ std::string DefaultStateDir() {
 }
 
 Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
-    ReferenceServerConfig c) {
+    ReferenceServerConfig c, StartErrorKind* error_kind) {
+  // Every failure before the listeners is the configuration's; fail_at_run_time marks the others.
+  if (error_kind != nullptr) *error_kind = StartErrorKind::kConfiguration;
+  auto fail_at_run_time = [error_kind](std::string message) {
+    if (error_kind != nullptr) *error_kind = StartErrorKind::kRuntime;
+    return Err(std::move(message));
+  };
   std::unique_ptr<ReferenceServer> s(new ReferenceServer());
   if (!c.clock) c.clock = SystemNow;
   const LogLevel level = c.log_level;
@@ -580,12 +586,30 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
   s->alg_ = std::string(protocol::AlgName(s->token_service_->alg()));
   s->profile_ = std::string(Name(c.profile));
 
+  // The registry must accept the token service's own tokens: distribution 2.8 (libtrust and x5c
+  // kids) verifies RS*, PS* and ES* only, so EdDSA needs the v3 verifier (thumbprint kids).
+  const RegistryVerifier verifier = c.registry_verifier.value_or(
+      c.kid_mode == KidMode::kThumbprint ? RegistryVerifier::kDistributionV3
+                                         : RegistryVerifier::kDistributionV28);
+  const protocol::VerifierProfile registry_profile =
+      verifier == RegistryVerifier::kDistributionV3
+          ? protocol::VerifierProfile::DistributionV3(s->issuer_, s->service_)
+          : protocol::VerifierProfile::DistributionV28(s->issuer_, s->service_);
+  if (c.with_registry && !registry_profile.algs.Allows(s->token_service_->alg())) {
+    return Err("signing algorithm " + s->alg_ +
+               ": the reference registry verifies like distribution " +
+               (verifier == RegistryVerifier::kDistributionV3 ? "v3" : "2.8") +
+               " with this kid mode and would reject every token; use --kid-mode thumbprint "
+               "(distribution 3 accepts " +
+               s->alg_ + ") or --no-registry");
+  }
+
   HttpServerOptions token_options = ListenerOptions(c, c.token_listen, "token", log, tls);
   token_options.max_body_bytes = kTokenMaxBody;
   const TokenService* service = s->token_service_.get();
   auto token_server = HttpServer::Start(
       token_options, [service](const HttpRequest& r) { return service->Handle(r); });
-  if (!token_server) return Err("token listener: " + token_server.error().message);
+  if (!token_server) return fail_at_run_time("token listener: " + token_server.error().message);
   s->token_server_ = std::move(*token_server);
   s->token_port_ = s->token_server_->port();
   const std::string scheme = tls ? "https://" : "http://";
@@ -600,27 +624,16 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     so.new_upload_id = [] { return RandomUuidV4(); };
     auto store = Store::Open(std::move(so));
     if (!store) {
-      return Err("registry storage: " + std::string(CodeName(store.error().code)) + " (" +
-                 std::string(store.error().reason) + ")");
+      return fail_at_run_time("registry storage: " + std::string(CodeName(store.error().code)) +
+                              " (" + std::string(store.error().reason) + ")");
     }
-    const RegistryVerifier verifier = c.registry_verifier.value_or(
-        c.kid_mode == KidMode::kThumbprint ? RegistryVerifier::kDistributionV3
-                                           : RegistryVerifier::kDistributionV28);
     RegistryConfig rc;
     rc.store = std::shared_ptr<Store>(std::move(*store));
     rc.realm = s->realm_;
     rc.service = s->service_;
     rc.issuer = s->issuer_;
-    rc.profile = verifier == RegistryVerifier::kDistributionV3
-                     ? protocol::VerifierProfile::DistributionV3(s->issuer_, s->service_)
-                     : protocol::VerifierProfile::DistributionV28(s->issuer_, s->service_);
+    rc.profile = registry_profile;
     rc.trust = protocol::TrustStore::FromRoots(signing->chain, rc.profile->kid_format);
-    if (!rc.profile->algs.Allows(s->token_service_->alg())) {
-      log(LogLevel::kWarn,
-          "the reference registry verifies like distribution " +
-              std::string(verifier == RegistryVerifier::kDistributionV3 ? "v3" : "2.8") +
-              ", which rejects " + s->alg_ + " tokens");
-    }
     // Debian's docker-registry serves with storage.delete.enabled: true and this header
     // (/etc/docker/registry/config.yml); distribution-config.cc writes the same two settings.
     // The planted CVE-2026-41888 bug needs delete disabled to show (see server.h).
@@ -642,7 +655,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
         registry_options, [registry](const HttpRequest& r) { return registry->Handle(r); });
     if (!registry_server) {
       s->Stop();
-      return Err("registry listener: " + registry_server.error().message);
+      return fail_at_run_time("registry listener: " + registry_server.error().message);
     }
     s->registry_server_ = std::move(*registry_server);
     s->registry_port_ = s->registry_server_->port();

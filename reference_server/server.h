@@ -166,14 +166,20 @@ struct ReferenceServerConfig {
   std::size_t max_connections = 256;  // per listener
 };
 
+// StartErrorKind says whose fault a failed Start was: the configuration (the world, a key or
+// certificate, TLS material, the algorithm, the state directory — `regauth serve` exits 2) or the
+// machine at run time (a listener that cannot bind, a store that cannot open — exit 1).
+enum class StartErrorKind { kConfiguration, kRuntime };
+
 // ReferenceServer is a running reference server: listening from a successful Start until Stop
 // or destruction. All accessors are thread-safe and stay valid after Stop.
 class ReferenceServer {
  public:
   // Start does what the file comment lists. The message of an error names the step and the
-  // file or listener; it never contains key material or a secret of the world.
+  // file or listener; it never contains key material or a secret of the world. When it fails and
+  // `error_kind` is given, *error_kind says whose fault it was.
   static protocol::Expected<std::unique_ptr<ReferenceServer>, std::string> Start(
-      ReferenceServerConfig config);
+      ReferenceServerConfig config, StartErrorKind* error_kind = nullptr);
 
   ~ReferenceServer();  // Stop()
   ReferenceServer(const ReferenceServer&) = delete;

@@ -273,6 +273,7 @@ const KidModeCase kKidModeCases[] = {
     {"x5c", KidMode::kX5c, std::nullopt},
     {"es256 generated key", KidMode::kLibtrust, protocol::Alg::kES256},
     {"rs512", KidMode::kLibtrust, protocol::Alg::kRS512},
+    {"eddsa thumbprint", KidMode::kThumbprint, protocol::Alg::kEdDSA},
 };
 
 class KidModeTest : public ::testing::TestWithParam<KidModeCase> {};
@@ -501,6 +502,11 @@ const StartErrorCase kStartErrorCases[] = {
      "not an asymmetric"},
     {"tls key without certificate",
      [](ReferenceServerConfig& c, const TempDir&) { c.tls_key_pem = "x"; }, "both"},
+    // distribution 2.8 verifies RS*/PS*/ES* only: the server's own registry would reject every
+    // token (issue 9, item 9).
+    {"EdDSA with libtrust kids",
+     [](ReferenceServerConfig& c, const TempDir&) { c.alg = protocol::Alg::kEdDSA; },
+     "--kid-mode thumbprint"},
 };
 
 class StartErrorTest : public ::testing::TestWithParam<StartErrorCase> {};
@@ -510,9 +516,11 @@ TEST_P(StartErrorTest, ReportsTheProblem) {
   CapturedLog log;
   ReferenceServerConfig c = BaseConfig(dir, &log);
   GetParam().mutate(c, dir);
-  auto server = ReferenceServer::Start(std::move(c));
+  StartErrorKind kind = StartErrorKind::kRuntime;
+  auto server = ReferenceServer::Start(std::move(c), &kind);
   ASSERT_FALSE(server);
   EXPECT_NE(server.error().find(GetParam().want), std::string::npos) << server.error();
+  EXPECT_EQ(kind, StartErrorKind::kConfiguration);  // `regauth serve` exits 2, not 1
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, StartErrorTest, ::testing::ValuesIn(kStartErrorCases),
@@ -539,9 +547,11 @@ TEST(ReferenceServer, BusyRegistryPortFailsAndReleasesTheTokenListener) {
   ReferenceServerConfig c = BaseConfig(other, &log);
   c.token_listen.port = token_port;
   c.registry_listen.port = (*first)->registry_port();
-  auto second = ReferenceServer::Start(c);
+  StartErrorKind kind = StartErrorKind::kConfiguration;
+  auto second = ReferenceServer::Start(c, &kind);
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().find("registry listener"), std::string::npos) << second.error();
+  EXPECT_EQ(kind, StartErrorKind::kRuntime);  // `regauth serve` exits 1
   c.with_registry = false;
   auto third = ReferenceServer::Start(c);
   ASSERT_TRUE(third) << third.error();

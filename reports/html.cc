@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "protocol/base64.h"
 #include "reports/escape.h"
@@ -99,21 +100,61 @@ std::string Plural(int n, std::string_view one, std::string_view many) {
 }
 
 // Banner renders the same sentence the script writes, so a page viewed without JavaScript says
-// whether the run was as expected.
-std::string Banner(const CaseCounts& counts, bool* ok) {
-  *ok = counts.unexpected == 0 && counts.stale == 0;
-  std::string text;
+// whether the run was as expected. A run that stopped early never is: its error comes first.
+std::string Banner(const CaseCounts& counts, std::string_view run_error, bool* ok) {
+  *ok = counts.unexpected == 0 && counts.stale == 0 && run_error.empty();
   if (*ok) {
-    text = "\xE2\x9C\x93 All " + Plural(counts.total, "result", "results") + " as expected";
-  } else {
-    text = "\xE2\x9C\x97 ";
-    if (counts.unexpected)
-      text += Plural(counts.unexpected, "unexpected result", "unexpected results");
-    if (counts.unexpected && counts.stale) text += " \xC2\xB7 ";
-    if (counts.stale)
-      text += Plural(counts.stale, "stale baseline entry", "stale baseline entries");
+    return "\xE2\x9C\x93 All " + Plural(counts.total, "result", "results") + " as expected";
   }
+  std::vector<std::string> parts;
+  if (!run_error.empty()) parts.push_back("The run stopped early: " + std::string(run_error));
+  if (counts.unexpected) {
+    parts.push_back(Plural(counts.unexpected, "unexpected result", "unexpected results"));
+  }
+  if (counts.stale) {
+    parts.push_back(Plural(counts.stale, "stale baseline entry", "stale baseline entries"));
+  }
+  std::string text = "\xE2\x9C\x97 ";
+  for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? " \xC2\xB7 " : "") + parts[i];
   return text;
+}
+
+// kMaxNotRunListed bounds the not-run ids listed in the page (results.json has them all).
+constexpr std::size_t kMaxNotRunListed = 1000;
+
+// RunErrorPanel explains a run that stopped early (results.json run.error) and lists the
+// selected cases that did not run; "" for a run that completed.
+std::string RunErrorPanel(const json& results) {
+  const std::string_view error = RunError(results);
+  if (error.empty()) return "";
+  const json& ids = GetMember(GetMember(results, "run"), "not_run_ids");
+  const std::size_t missed = ids.is_array() ? ids.size() : 0;
+  std::string out =
+      "<section class=\"panel run-error\" id=\"run-error\" aria-labelledby=\"run-error-title\">"
+      "<div class=\"panel-head\"><h2 id=\"run-error-title\">The run stopped early</h2>"
+      "<span class=\"panel-hint\">regauth run exit code 3: the target is unusable; the results "
+      "below are incomplete.</span></div><p class=\"run-error-text\">";
+  out += HtmlEscape(error);
+  out += "</p><p>" + Plural(static_cast<int>(missed), "selected case", "selected cases") +
+         " did not run.</p>";
+  if (missed > 0) {
+    out += "<details class=\"not-run\"><summary>Cases not run (" + std::to_string(missed) +
+           ")</summary><ul>";
+    std::size_t listed = 0;
+    for (const json& id : ids) {
+      if (listed == kMaxNotRunListed) break;
+      if (!id.is_string()) continue;
+      out += "<li><code>" + HtmlEscape(id.get_ref<const std::string&>()) + "</code></li>";
+      ++listed;
+    }
+    out += "</ul>";
+    if (missed > listed) {
+      out += "<p>\xE2\x80\xA6 and " + std::to_string(missed - listed) +
+             " more: results.json lists them all (run.not_run_ids).</p>";
+    }
+    out += "</details>";
+  }
+  return out + "</section>";
 }
 
 void Card(std::string& out, std::string_view classes, std::string_view data_attribute,
@@ -220,7 +261,7 @@ std::string RenderHtml(const nlohmann::json& results) {
     title += part;
   }
   bool ok = true;
-  const std::string banner = Banner(counts, &ok);
+  const std::string banner = Banner(counts, RunError(results), &ok);
   std::string footer = "Rendered by regauth from results.json (schema ";
   footer += kSchemaId;
   footer +=
@@ -236,6 +277,7 @@ std::string RenderHtml(const nlohmann::json& results) {
                       if (name == "META") return Meta(results, counts);
                       if (name == "BANNER_CLASS") return ok ? "banner-ok" : "banner-bad";
                       if (name == "BANNER") return HtmlEscape(banner);
+                      if (name == "RUN_ERROR") return RunErrorPanel(results);
                       if (name == "CARDS") return Cards(counts);
                       if (name == "LEGEND") return Legend();
                       if (name == "FOOTER") return HtmlEscape(footer);

@@ -1,12 +1,15 @@
 // html.h — renders a results document (reports/results-schema.md) as ONE self-contained HTML page:
 // inline CSS and JS, no network access, works from file://.
 //
-// The page: a header (suite version, target, profile, run time), summary counts by verdict, a
+// The page: a header (suite version, target, profile, run time), for a run that stopped early
+// (run.error) the error and the cases that did not run (run.not_run_ids) in a red panel right
+// under a red banner, summary counts by verdict, a
 // breakdown by layer and by family, a matrix of credential kind (rows) × token scopes × requested
 // action (columns) coloured by the worst verdict of its cases, filters (verdict, layer, family,
 // free text on id/title, unexpected only) and the case list with per-case details (requirement,
 // source, dimensions, checks with expected vs observed, the HTTP exchanges with headers and
-// bodies). The list is paginated and built lazily from the embedded JSON, so a 5,000-case run
+// bodies, the client tool runs of docker/skopeo cases with argv, stdin, exit code and output).
+// The list is paginated and built lazily from the embedded JSON, so a 5,000-case run
 // does not create 5,000 DOM subtrees.
 //
 // Where things live: the markup is reports/assets/report.html (placeholders "@@NAME@@"), the

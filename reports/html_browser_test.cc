@@ -182,6 +182,49 @@ TEST(ReportInChromium, OpensACaseFromTheFragment) {
   EXPECT_EQ(dom.html.find("<img src=\"x\""), std::string::npos);
 }
 
+// The script keeps a stopped run's banner red with the error (it rewrites the banner from the
+// data, which once turned it green: "All 0 results as expected"; issue 9, item 6).
+TEST(ReportInChromium, StoppedRunBannerStaysRed) {
+  REQUIRE_CHROMIUM(chromium);
+  json doc = test_support::LoadSample();
+  doc["cases"] = json::array();
+  doc["run"]["error"] = "sanity probe: registry does not require authentication";
+  doc["run"]["not_run_ids"] = {"registry/hostile-token/late"};
+  const Dom dom = RenderAndDump(chromium, doc);
+  ASSERT_NE(dom.html.find("data-state=\"ready\""), std::string::npos) << dom.log;
+  const auto [tag, text] = Element(dom.html, "banner");
+  EXPECT_NE(tag.find("banner-bad"), std::string::npos) << tag;
+  EXPECT_NE(text.find("The run stopped early: sanity probe"), std::string::npos) << text;
+  EXPECT_NE(dom.html.find("registry/hostile-token/late"), std::string::npos);
+}
+
+// A client_tool case (docker, skopeo) shows its tool runs — argv, standard input, exit code and
+// output from results.json — instead of only "No HTTP exchange was recorded" (issue 9, item 7).
+TEST(ReportInChromium, ShowsClientToolRuns) {
+  REQUIRE_CHROMIUM(chromium);
+  json doc = test_support::LoadSample();
+  json& c = doc["cases"][0];
+  c["verdict"] = "FAIL";
+  c["exchanges"] = json::array();
+  c["tools"] = {
+      {{"tool", "docker"},
+       {"argv", {"/usr/bin/docker", "login", "127.0.0.1:5000", "-u", "dana", "--password-stdin"}},
+       {"stdin", "«redacted»\n"},
+       {"exit_code", 1},
+       {"timed_out", false},
+       {"output", "Error response from daemon: login attempt failed: unauthorized"},
+       {"duration_ms", 812}}};
+  const Dom dom = RenderAndDump(chromium, doc, "#case=" + c["id"].get<std::string>());
+  ASSERT_NE(dom.html.find("class=\"case-detail\""), std::string::npos) << dom.log;
+  EXPECT_NE(dom.html.find("Client tool runs (1)"), std::string::npos);
+  EXPECT_NE(dom.html.find("/usr/bin/docker login 127.0.0.1:5000 -u dana --password-stdin"),
+            std::string::npos);
+  EXPECT_NE(dom.html.find("→ exit 1"), std::string::npos);
+  EXPECT_NE(dom.html.find("Error response from daemon: login attempt failed: unauthorized"),
+            std::string::npos);
+  EXPECT_NE(dom.html.find("«redacted»"), std::string::npos);  // the standard input, as recorded
+}
+
 // 5,000 cases: counts stay right and only one page of rows (50) is built.
 TEST(ReportInChromium, StaysLazyWithFiveThousandCases) {
   REQUIRE_CHROMIUM(chromium);

@@ -180,6 +180,28 @@ TEST(RenderHtml, EscapesHeaderMembers) {
 }
 
 // An empty or unvalidated document still renders a page (counts 0) and never throws.
+// A run the sanity probe stopped shows its error first, in a red banner and panel, with the cases
+// that did not run — never a green "All 0 results as expected" (issue 9, item 6).
+TEST(RenderHtml, RunStoppedEarlyShowsTheErrorFirst) {
+  json doc = test_support::LoadSample();
+  doc["cases"] = json::array();
+  doc["run"]["error"] = "sanity probe: registry does not require authentication <b>";
+  doc["run"]["not_run_ids"] = {"gitlab/job_token/x/pull", "registry/hostile-token/late"};
+  const Page p = Split(RenderHtml(doc));
+  EXPECT_EQ(p.outside.find("All 0 results as expected"), std::string::npos);
+  EXPECT_NE(p.outside.find("banner-bad\">\xE2\x9C\x97 The run stopped early: sanity probe: "
+                           "registry does not require authentication &lt;b&gt;"),
+            std::string::npos);
+  const std::size_t panel = p.outside.find("id=\"run-error\"");
+  ASSERT_NE(panel, std::string::npos);
+  EXPECT_LT(panel, p.outside.find("id=\"summary\""));  // before the summary
+  EXPECT_NE(p.outside.find("2 selected cases did not run."), std::string::npos);
+  EXPECT_NE(p.outside.find("<li><code>registry/hostile-token/late</code></li>"), std::string::npos);
+  // A completed run has no such panel.
+  EXPECT_EQ(Split(RenderHtml(test_support::LoadSample())).outside.find("id=\"run-error\""),
+            std::string::npos);
+}
+
 TEST(RenderHtml, RendersEmptyDocuments) {
   const Page empty = Split(RenderHtml(json::object()));
   EXPECT_NE(empty.outside.find("id=\"count-total\">0<"), std::string::npos);

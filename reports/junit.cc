@@ -15,6 +15,8 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxMessageBytes = 512;    // message="" attributes stay one short line
 constexpr std::size_t kMaxBodyBytes = 4 * 1024;  // per body in <system-out>
+// kRunSuite is the testsuite (and classname) of the run itself when it stopped early.
+constexpr std::string_view kRunSuite = "regauth.run";
 
 // Seconds formats a millisecond count as JUnit's decimal seconds ("0.003").
 std::string Seconds(double ms) {
@@ -333,6 +335,7 @@ std::string RenderJUnit(const nlohmann::json& results) {
   // Group by family; std::map sorts the suites so the output does not depend on --jobs order.
   struct Suite {
     std::vector<std::pair<const json*, CaseOutcome>> cases;
+    std::vector<std::string_view> not_run;  // selected case ids the stopped run never started
     Counts counts;
   };
   std::map<std::string, Suite, std::less<>> suites;
@@ -346,6 +349,23 @@ std::string RenderJUnit(const nlohmann::json& results) {
       suite.counts.Add(outcome, GetNumber(c, "duration_ms"));
       total.Add(outcome, GetNumber(c, "duration_ms"));
     }
+  }
+  const std::string_view run_error = RunError(results);
+  const json& not_run = GetMember(GetMember(results, "run"), "not_run_ids");
+  if (not_run.is_array()) {
+    for (const json& id : not_run) {
+      if (!id.is_string()) continue;
+      const std::string_view text = id.get_ref<const std::string&>();
+      Suite& suite = suites[std::string(FamilyOf(text))];
+      suite.not_run.push_back(text);
+      suite.counts.Add(CaseOutcome::kSkipped, 0);
+      total.Add(CaseOutcome::kSkipped, 0);
+    }
+  }
+  Counts run_counts;  // the run itself, a failing testcase when it stopped early
+  if (!run_error.empty()) {
+    run_counts.Add(CaseOutcome::kFailed, 0);
+    total.Add(CaseOutcome::kFailed, 0);
   }
 
   const json& suite_info = GetMember(results, "suite");
@@ -377,12 +397,12 @@ std::string RenderJUnit(const nlohmann::json& results) {
       {"regauth.run.started_at", GetString(run, "started_at")},
   };
   int suite_id = 0;
-  for (const auto& [family, suite] : suites) {
+  auto open_suite = [&](std::string_view suite_name, const Counts& counts) {
     out += "  <testsuite";
-    Attr(out, "name", family);
+    Attr(out, "name", suite_name);
     Attr(out, "id", std::to_string(suite_id++));
-    suite.counts.Write(out);
-    Attr(out, "time", Seconds(suite.counts.ms));
+    counts.Write(out);
+    Attr(out, "time", Seconds(counts.ms));
     if (!timestamp.empty()) Attr(out, "timestamp", timestamp);
     out += ">\n    <properties>\n";
     for (const auto& [key, value] : properties) {
@@ -393,7 +413,40 @@ std::string RenderJUnit(const nlohmann::json& results) {
       out += "/>\n";
     }
     out += "    </properties>\n";
+  };
+  if (!run_error.empty()) {
+    // First, so a CI view that lists failures in document order shows why nothing (or not
+    // everything) ran before any case.
+    open_suite(kRunSuite, run_counts);
+    out += "    <testcase";
+    Attr(out, "classname", kRunSuite);
+    Attr(out, "name", "the run completes");
+    Attr(out, "time", Seconds(run_ms));
+    out += ">\n";
+    std::string text = "the run stopped early: ";
+    text += run_error;
+    text += "\n";
+    const std::size_t missed = not_run.is_array() ? not_run.size() : 0;
+    text += std::to_string(missed) + (missed == 1 ? " selected case" : " selected cases") +
+            " did not run (skipped below, message \"not run\")\n";
+    const json& exit_code = GetMember(GetMember(results, "summary"), "exit_code");
+    if (exit_code.is_number_integer()) text += "exit code " + exit_code.dump() + "\n";
+    Element(out, "failure", "RUN-ERROR", run_error, text);
+    out += "    </testcase>\n  </testsuite>\n";
+  }
+  const std::string not_run_message = "not run: the run stopped early: " + std::string(run_error);
+  for (const auto& [family, suite] : suites) {
+    open_suite(family, suite.counts);
     for (const auto& [c, outcome] : suite.cases) TestCase(out, *c, outcome);
+    for (const std::string_view id : suite.not_run) {
+      out += "    <testcase";
+      Attr(out, "classname", family);
+      Attr(out, "name", id);
+      Attr(out, "time", "0.000");
+      out += ">\n      <skipped";
+      Attr(out, "message", Message(not_run_message));
+      out += "/>\n    </testcase>\n";
+    }
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";

@@ -15,6 +15,10 @@
 //   FAIL/ERROR listed in the baseline → pass, <system-out>expected failure: reason</system-out>;
 //   a stale baseline entry → <failure type="STALE-BASELINE"> (suite-anchors.md E.4: "expected
 //   failure didn't happen" fails CI).
+// A run that stopped early (run.error: the sanity probe failed, the target banned the client IP)
+// is never green: a first testsuite "regauth.run" holds one testcase "the run completes" with
+// <failure type="RUN-ERROR" message="<run.error>">, and every id of run.not_run_ids is a testcase
+// of its family with <skipped message="not run: the run stopped early: …"/>.
 // Every string goes through XmlEscape: the output is well-formed XML 1.0 in valid UTF-8 whatever
 // bytes the registry under test sent. Testsuites are sorted by family name; testcases keep the
 // document order. Response bodies in <system-out> are cut to 4 KiB each (report.html has them

@@ -290,6 +290,43 @@ TEST(RenderJUnit, CutsLongBodiesAndMessages) {
 }
 
 // A document without cases still renders a well-formed, empty <testsuites>.
+// A run the sanity probe stopped (or an IP ban) is never green in CI: a first testsuite holds a
+// failing testcase with run.error, and every selected case that did not run is a skipped
+// testcase of its family, not dropped (issue 9, item 6).
+TEST(RenderJUnit, RunStoppedEarlyFailsAndListsCasesNotRun) {
+  RequirePython();
+  json doc = test_support::LoadSample();
+  const std::string error =
+      "sanity probe: GET http://127.0.0.1:5000/v2/ answered 200: registry does not require "
+      "authentication";
+  doc["run"]["error"] = error;
+  doc["run"]["not_run_ids"] = {"gitlab/job_token/x/pull", "registry/hostile-token/late"};
+  doc["cases"] = json::array();  // the probe failed: nothing ran
+  doc["summary"]["exit_code"] = 3;
+  ASSERT_TRUE(ValidateResults(doc).has_value());
+  const json root = ParseXml(doc);
+  EXPECT_EQ(root["attrib"]["tests"], "3");
+  EXPECT_EQ(root["attrib"]["failures"], "1");
+  EXPECT_EQ(root["attrib"]["skipped"], "2");
+  ASSERT_FALSE(root["children"].empty());
+  const json& first = root["children"][0];
+  EXPECT_EQ(first["attrib"]["name"], "regauth.run");
+  const json* run = FindCase(root, "the run completes");
+  ASSERT_NE(run, nullptr);
+  const json* failure = Child(*run, "failure");
+  ASSERT_NE(failure, nullptr);
+  EXPECT_EQ(failure->at("attrib")["type"], "RUN-ERROR");
+  EXPECT_EQ(failure->at("attrib")["message"], error);
+  EXPECT_NE(failure->at("text").get<std::string>().find("2 selected cases did not run"),
+            std::string::npos);
+  const json* late = FindCase(root, "registry/hostile-token/late");
+  ASSERT_NE(late, nullptr);
+  EXPECT_EQ(late->at("attrib")["classname"], "registry/hostile-token");
+  const json* skipped = Child(*late, "skipped");
+  ASSERT_NE(skipped, nullptr);
+  EXPECT_EQ(skipped->at("attrib")["message"], "not run: the run stopped early: " + error);
+}
+
 TEST(RenderJUnit, EmptyAndUnvalidatedDocumentsStayWellFormed) {
   RequirePython();
   const json empty = ParseXml(json::object());

@@ -201,6 +201,7 @@ class Validator {
   bool Case(const json& c, const std::string& where);
   bool Check(const json& check, const std::string& where);
   bool Exchange(const json& exchange, const std::string& where);
+  bool Tool(const json& tool, const std::string& where);
 
   std::optional<ReportFailure> failure_;
 };
@@ -244,12 +245,13 @@ bool Validator::Header(const json& doc) {
   }
   const json* run = Member(doc, "", "run", Kind::kObject, Need::kRequired, &ok);
   if (!ok || !Strings(*run, "/run", {"started_at"}, Need::kRequired) ||
-      !Strings(*run, "/run", {"finished_at"}, Need::kOptional) ||
+      !Strings(*run, "/run", {"finished_at", "error"}, Need::kOptional) ||
       !NonNegative(*run, "/run", "duration_ms", Need::kOptional) ||
-      !StringArray(*run, "/run", "argv")) {
+      !StringArray(*run, "/run", "argv") || !StringArray(*run, "/run", "not_run_ids")) {
     return false;
   }
   Member(*run, "/run", "jobs", Kind::kInteger, Need::kOptional, &ok);
+  Member(*run, "/run", "not_run", Kind::kInteger, Need::kOptional, &ok);
   Member(*run, "/run", "selection", Kind::kObject, Need::kOptional, &ok);
   if (!ok) return false;
   const json* target = Member(doc, "", "target", Kind::kObject, Need::kRequired, &ok);
@@ -317,7 +319,26 @@ bool Validator::Case(const json& c, const std::string& where) {
   for (std::size_t i = 0; i < exchanges->size(); ++i) {
     if (!Exchange((*exchanges)[i], Pointer(where + "/exchanges", i))) return false;
   }
+  const json* tools = Member(c, where, "tools", Kind::kArray, Need::kOptional, &ok);
+  if (!ok) return false;
+  for (std::size_t i = 0; tools != nullptr && i < tools->size(); ++i) {
+    if (!Tool((*tools)[i], Pointer(where + "/tools", i))) return false;
+  }
   return true;
+}
+
+bool Validator::Tool(const json& tool, const std::string& where) {
+  if (!tool.is_object()) {
+    return Fail(ReportError::kWrongType, where,
+                "expected an object, got " + std::string(TypeName(tool)));
+  }
+  bool ok = true;
+  Member(tool, where, "exit_code", Kind::kInteger, Need::kOptional, &ok);
+  Member(tool, where, "timed_out", Kind::kBool, Need::kOptional, &ok);
+  return ok && Strings(tool, where, {"tool"}, Need::kRequired) &&
+         StringArray(tool, where, "argv") &&
+         Strings(tool, where, {"stdin", "output"}, Need::kOptional) &&
+         NonNegative(tool, where, "duration_ms", Need::kOptional);
 }
 
 bool Validator::Check(const json& check, const std::string& where) {
@@ -435,6 +456,17 @@ CaseCounts CountCases(const nlohmann::json& results) {
     }
   }
   return counts;
+}
+
+std::string_view FamilyOf(std::string_view id) {
+  const std::size_t first = id.find('/');
+  if (first == std::string_view::npos) return id;
+  const std::size_t second = id.find('/', first + 1);
+  return second == std::string_view::npos ? id : id.substr(0, second);
+}
+
+std::string_view RunError(const nlohmann::json& results) {
+  return GetString(GetMember(results, "run"), "error");
 }
 
 std::string_view GetString(const nlohmann::json& object, std::string_view key) {

@@ -110,6 +110,16 @@ struct CaseCounts {
 // CountCases counts the elements of results["cases"] (a missing array counts as empty).
 CaseCounts CountCases(const nlohmann::json& results);
 
+// FamilyOf returns the family of a case id: its first two '/'-separated segments
+// (results-schema.md "Families"; the whole id when it has fewer).
+std::string_view FamilyOf(std::string_view id);
+
+// RunError returns run.error, why the run stopped before every selected case ran (the sanity
+// probe failed, the target banned the client IP), or "" for a run that completed. A stopped run
+// is never "as expected": both renderers show the error first, and JUnit makes it a failing
+// testcase; run.not_run_ids lists the selected cases that did not run.
+std::string_view RunError(const nlohmann::json& results);
+
 // Tolerant accessors used by the renderers: a missing member or one of another type reads as
 // "", 0, false or null.
 std::string_view GetString(const nlohmann::json& object, std::string_view key);

@@ -16,11 +16,17 @@ void AddInspectCommand(CLI::App& app, int& exit_code);
 
 // AddRunCommand: `regauth run [flags]` (harness/runner.h). `launcher` starts the in-process
 // reference server for --target reference/distribution; an empty one makes those targets exit 3
-// with an explanation (black-box --registry runs still work).
-void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher);
+// with an explanation (black-box --registry runs still work). `plantable` lists what
+// --misbehave accepts (RunOptions::plantable).
+void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
+                   std::vector<PlantableMisbehaviour> plantable);
 
 // AddReplayCommand: `regauth replay ID --results DIR` (harness/replay.h).
 void AddReplayCommand(CLI::App& app, int& exit_code);
+
+// AddShowCommand: `regauth show ID [--world W] [--cases DIR] [--format text|json]` — one case
+// without running it (harness/cli/show.cc).
+void AddShowCommand(CLI::App& app, int& exit_code);
 
 // AddWorldCommand: `regauth world check [--world W] [--cases DIR] [--min-coverage P]`
 // (harness/suite/world_check.h).

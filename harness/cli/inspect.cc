@@ -84,12 +84,24 @@ void AddInspectCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "inspect",
       "Parse a header, scope, name, token or body with the core parsers and print the result "
-      "as JSON (exit 0 parsed, 1 rejected, 2 usage)");
+      "as JSON (exit 0 parsed, 1 rejected or, with --key, not verified, 2 usage)");
+  cmd->footer(
+      "Exit codes:\n"
+      "  0  parsed (with --key: and the signature verified)\n"
+      "  1  rejected: the input did not parse, or with --key the signature did not verify (the "
+      "JSON says why)\n"
+      "  2  usage error: unknown kind or --lenient mode, an unreadable --key, input over 1 MiB");
   cmd->add_option("kind", flags->kind, kinds_help)->required();
   cmd->add_option("input", flags->input, "The value to parse, or - (default) for standard input");
-  cmd->add_option("--lenient", flags->lenient, "A named lenient mode of the parser (repeatable)");
+  // One mode per occurrence: a vector option would otherwise swallow the INPUT after it
+  // (`--lenient gitlab 'repository:…'` read both words as modes).
+  cmd->add_option("--lenient", flags->lenient, "A named lenient mode of the parser (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--key", flags->key_file,
-                  "jwt: PEM public key or certificate; prints kid_libtrust and verified");
+                  "jwt: PEM public key or certificate; prints kid_libtrust and verified (exit 1 "
+                  "when the signature does not verify)");
   cmd->add_option("--form", flags->form, "token-response: get (token.md) or oauth2 (oauth.md)");
   cmd->callback([flags, &exit_code] { exit_code = RunInspect(*flags); });
 }

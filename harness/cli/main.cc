@@ -1,11 +1,14 @@
 // main.cc — the `regauth` binary: the composition root. It registers the subcommands of the
 // runner (harness/cli/) and of the reference server (reference_server/cli/); it is the only file
-// that sees both sides. Exit codes: what the subcommand returns; 2 for a command-line error.
+// that sees both sides. Exit codes: what the subcommand returns; 2 for a command-line error (an
+// unknown command or flag is named with the nearest existing one: harness/cli/usage.h).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/reference_launcher.h"
+#include "harness/cli/usage.h"
+#include "harness/suite/load.h"
 #include "reference_server/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -17,16 +20,31 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   regauth::harness::cli::AddInspectCommand(app, exit_code);
   regauth::harness::cli::AddRunCommand(app, exit_code,
-                                       regauth::harness::cli::MakeReferenceLauncher());
+                                       regauth::harness::cli::MakeReferenceLauncher(),
+                                       regauth::harness::cli::PlantableMisbehaviours());
   regauth::harness::cli::AddReplayCommand(app, exit_code);
+  regauth::harness::cli::AddShowCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
-  regauth::server::cli::AddServeCommand(app, exit_code);
-  regauth::server::cli::AddDistributionConfigCommand(app, exit_code);
-  regauth::server::cli::AddCredentialsCommand(app, exit_code);
-  regauth::server::cli::AddCiEnvCommand(app, exit_code);
+  // One data-directory rule for both sides: the server's subcommands get the runner's default.
+  const std::string default_world =
+      regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());
+  regauth::server::cli::AddServeCommand(app, exit_code, default_world);
+  regauth::server::cli::AddDistributionConfigCommand(app, exit_code, default_world);
+  regauth::server::cli::AddCredentialsCommand(app, exit_code, default_world);
+  regauth::server::cli::AddCiEnvCommand(app, exit_code, default_world);
+  if (auto why = regauth::harness::cli::UnknownCommand(app, argc, argv)) {
+    std::cerr << *why << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      if (auto why = regauth::harness::cli::UnknownFlags(app, argc, argv)) {
+        std::cerr << *why << "\n";
+        return 2;
+      }
+    }
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }

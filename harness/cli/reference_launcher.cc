@@ -65,4 +65,12 @@ ReferenceLauncher MakeReferenceLauncher() {
   };
 }
 
+std::vector<PlantableMisbehaviour> PlantableMisbehaviours() {
+  std::vector<PlantableMisbehaviour> out;
+  for (const server::MisbehaviourInfo& m : server::AllMisbehaviours()) {
+    out.push_back({std::string(m.name), std::string(m.component)});
+  }
+  return out;
+}
+
 }  // namespace regauth::harness::cli

@@ -16,7 +16,7 @@
 // stderr.
 //
 // Usage (harness/cli/main.cc):
-//   AddRunCommand(app, exit_code, MakeReferenceLauncher());
+//   AddRunCommand(app, exit_code, MakeReferenceLauncher(), PlantableMisbehaviours());
 #pragma once
 
 #include "harness/target.h"
@@ -25,5 +25,9 @@ namespace regauth::harness::cli {
 
 // MakeReferenceLauncher returns a launcher that starts a server::ReferenceServer.
 ReferenceLauncher MakeReferenceLauncher();
+
+// PlantableMisbehaviours lists the server's misbehaviours (server::AllMisbehaviours) with their
+// component, for `regauth run --misbehave` (RunOptions::plantable).
+std::vector<PlantableMisbehaviour> PlantableMisbehaviours();
 
 }  // namespace regauth::harness::cli

@@ -62,6 +62,11 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "replay",
       "Print one case of a run as a shell script of curl commands (exit 0 printed, 2 usage)");
+  cmd->footer(
+      "Exit codes:\n"
+      "  0  the script was printed\n"
+      "  2  usage error: no such case, unreadable or invalid results, --show-secrets without a "
+      "usable --world");
   cmd->add_option("id", flags->id, "The case id")->required();
   cmd->add_option("--results", flags->results,
                   "Run directory or results.json (default reports/out/latest)");

@@ -36,8 +36,10 @@ std::string ExitCodeHelp() {
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
+void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
+                   std::vector<PlantableMisbehaviour> plantable) {
   auto o = std::make_shared<RunOptions>();
+  o->plantable = std::move(plantable);
   auto no_progress = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "run",
@@ -58,7 +60,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
                   "PEM private key the registry trusts: enables forged-token cases (black-box)");
   cmd->add_option("--misbehave", o->misbehaviours,
                   "Reference/distribution only: a reference-server misbehaviour (repeatable; "
-                  "negative controls)");
+                  "negative controls). Registry-side ones apply to --target reference only "
+                  "(regauth serve --help lists them)");
   cmd->add_option("--profile", o->profile, "Target profile in <cases>/profiles (default gitlab)");
   cmd->add_flag("--strict", o->strict, "SHOULD-level deviations fail (NON-STRICT becomes FAIL)");
   cmd->add_option("--baseline", o->baseline_path, "Expected-failure baseline file");
@@ -70,13 +73,22 @@ void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher) {
   cmd->add_flag("--list", o->list,
                 "Print the selected ids (id, layer, tags, title) and exit 0 without contacting "
                 "anything");
+  cmd->add_option("--format", o->list_format,
+                  "With --list: text (default; id, layer, tags, title per line) or json (an array "
+                  "of {id, title, family, layer, tags, requirement, source, profiles, needs})")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--fail-fast", o->fail_fast,
+                "Stop at the first unexpected result (exit 1); the cases not run are listed in "
+                "the reports");
   cmd->add_flag("--bad-credentials-last", o->bad_credentials_last,
                 "Run the cases tagged bad-credentials after all others (GitLab bans an IP after "
                 "repeated failed logins)");
   cmd->add_option("--out", o->out_dir,
                   "Output directory (default reports/out/<timestamp>, linked as "
                   "reports/out/latest)");
-  cmd->add_option("--jobs", o->jobs, "Cases run in parallel (default: number of cores + 1)");
+  cmd->add_option("--jobs", o->jobs,
+                  "Cases run in parallel, at least 1 (default: number of cores + 1)")
+      ->check(CLI::Range(1, 4096));
   cmd->add_option("--rate", o->rate, "Requests per second across all jobs (default unlimited)");
   cmd->add_option("--timeout", o->timeout_ms,
                   "Per-request timeout in milliseconds (default 10000)");

@@ -22,7 +22,7 @@ struct WorldCheckOptions {
 int RunWorldCheck(const WorldCheckOptions& o) {
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
   std::vector<std::string> paths = o.world_paths;
-  if (paths.empty()) paths.push_back(cases_dir + "/worlds/gitlab-default.json");
+  if (paths.empty()) paths.push_back(DefaultWorldFile(cases_dir));
   auto matrices = LoadMatrixDir(cases_dir + "/matrix");
   if (!matrices) {
     std::cerr << "regauth world check: " << DescribeLoadError(matrices.error()) << "\n";

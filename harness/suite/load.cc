@@ -7,6 +7,8 @@
 
 #include "harness/case_loader.h"
 #include "harness/data_file.h"
+#include "harness/matrix.h"
+#include "harness/suite/bind.h"
 #include "harness/suite/grid.h"
 #include "harness/suite/requirements.h"
 
@@ -16,6 +18,10 @@ std::string DefaultCasesDir() {
   std::error_code ec;
   if (std::filesystem::is_directory("cases/profiles", ec)) return "cases";
   return std::string(REGAUTH_SOURCE_DIR) + "/cases";
+}
+
+std::string DefaultWorldFile(const std::string& cases_dir) {
+  return cases_dir + "/worlds/gitlab-default.json";
 }
 
 protocol::Expected<protocol::World, std::string> LoadWorldFile(const std::string& path) {
@@ -63,6 +69,30 @@ LoadResult<std::vector<Case>> LoadSuiteCases(const std::string& cases_dir) {
     }
   }
   if (auto dup = CheckUniqueIds(out)) return protocol::Unexpected<LoadError>(*dup);
+  return out;
+}
+
+protocol::Expected<std::vector<Case>, std::string> LoadCases(const std::string& cases_dir,
+                                                             const protocol::World& world) {
+  using Err = protocol::Unexpected<std::string>;
+  std::vector<Case> out;
+  std::error_code ec;
+  if (std::filesystem::is_directory(cases_dir + "/matrix", ec)) {
+    auto matrices = LoadMatrixDir(cases_dir + "/matrix");
+    if (!matrices) return Err(DescribeLoadError(matrices.error()));
+    for (const auto& m : *matrices) {
+      auto expanded = ExpandMatrix(m, world);
+      if (!expanded) return Err(DescribeLoadError(expanded.error()));
+      for (auto& c : *expanded) out.push_back(std::move(c));
+    }
+  }
+  auto suite = LoadSuiteCases(cases_dir);
+  if (!suite) return Err(DescribeLoadError(suite.error()));
+  BindCases(world, &*suite);
+  for (auto& c : *suite) out.push_back(std::move(c));
+  if (auto dup = CheckUniqueIds(out)) {
+    return Err("the matrices and case files together define a case id twice: " + dup->message);
+  }
   return out;
 }
 

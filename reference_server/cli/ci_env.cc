@@ -14,7 +14,7 @@ namespace regauth::server::cli {
 namespace {
 
 struct CiEnvFlags {
-  std::string world = kDefaultWorld;
+  std::string world;
   int64_t job = 0;
   bool job_given = false;
   std::string registry = "127.0.0.1:5000";
@@ -48,13 +48,15 @@ int RunCiEnv(const CiEnvFlags& f) {
 
 }  // namespace
 
-void AddCiEnvCommand(CLI::App& app, int& exit_code) {
+void AddCiEnvCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
   auto f = std::make_shared<CiEnvFlags>();
+  f->world = default_world;
   CLI::App* cmd = app.add_subcommand(
       "ci-env",
       "Print `export` lines of the registry variables GitLab CI sets for a job of the world "
       "(CI_REGISTRY, CI_REGISTRY_IMAGE, CI_PROJECT_PATH, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD, "
       "CI_JOB_TOKEN, CI_DEPLOY_USER, CI_DEPLOY_PASSWORD); use with eval \"$(regauth ci-env)\"");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--world", f->world, "World file")->capture_default_str();
   cmd->add_option_function<int64_t>(
       "--job",

@@ -13,24 +13,25 @@ class App;
 
 namespace regauth::server::cli {
 
-// kDefaultWorld is the world every subcommand reads when --world is not given (relative to the
-// working directory: the repository root in the README's examples).
-inline constexpr const char* kDefaultWorld = "cases/worlds/gitlab-default.json";
+// Every subcommand reads `default_world` when --world is not given. The composition root passes
+// the runner's rule (harness/suite/load.h DefaultWorldFile(DefaultCasesDir())), so serve,
+// credentials, ci-env and distribution-config find the suite's data from any working directory,
+// exactly as `regauth run` does, without this side including harness/.
 
 // AddServeCommand: `regauth serve [flags]` (reference_server/server.h) — runs until SIGINT or
 // SIGTERM, then stops cleanly; prints one JSON line with the chosen URLs and ports on stdout.
-void AddServeCommand(CLI::App& app, int& exit_code);
+void AddServeCommand(CLI::App& app, int& exit_code, const std::string& default_world);
 
 // AddDistributionConfigCommand: `regauth distribution-config [flags]`
 // (reference_server/distribution_config.h) — prints a docker-registry config.yml on stdout.
-void AddDistributionConfigCommand(CLI::App& app, int& exit_code);
+void AddDistributionConfigCommand(CLI::App& app, int& exit_code, const std::string& default_world);
 
 // AddCredentialsCommand: `regauth credentials [--world W]` — prints the world's credentials as
 // JSON (protocol::CredentialsJson). The output holds secrets.
-void AddCredentialsCommand(CLI::App& app, int& exit_code);
+void AddCredentialsCommand(CLI::App& app, int& exit_code, const std::string& default_world);
 
 // AddCiEnvCommand: `regauth ci-env [--world W] [--job ID] [--registry HOST:PORT]`
 // (reference_server/ci_env.h) — prints export lines of GitLab's CI registry variables.
-void AddCiEnvCommand(CLI::App& app, int& exit_code);
+void AddCiEnvCommand(CLI::App& app, int& exit_code, const std::string& default_world);
 
 }  // namespace regauth::server::cli

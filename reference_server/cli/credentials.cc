@@ -28,12 +28,13 @@ int RunCredentials(const std::string& world_path) {
 
 }  // namespace
 
-void AddCredentialsCommand(CLI::App& app, int& exit_code) {
-  auto world = std::make_shared<std::string>(kDefaultWorld);
+void AddCredentialsCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
+  auto world = std::make_shared<std::string>(default_world);
   CLI::App* cmd = app.add_subcommand(
       "credentials",
       "Print the world's credentials as JSON: [{id, kind, username, secret, scopes, state}] "
       "(the output holds secrets: keep it out of logs)");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--world", *world, "World file")->capture_default_str();
   cmd->callback([world, &exit_code] { exit_code = RunCredentials(*world); });
 }

@@ -20,7 +20,7 @@ struct DistributionConfigFlags {
   std::string state_dir = DefaultStateDir();
   std::string storage;
   std::string rootcertbundle;
-  std::string world = kDefaultWorld;
+  std::string world;
   std::string service;
   std::string issuer;
   std::string log_level = "info";
@@ -90,12 +90,14 @@ int RunDistributionConfig(const DistributionConfigFlags& f) {
 
 }  // namespace
 
-void AddDistributionConfigCommand(CLI::App& app, int& exit_code) {
+void AddDistributionConfigCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
   auto f = std::make_shared<DistributionConfigFlags>();
+  f->world = default_world;
   CLI::App* cmd = app.add_subcommand(
       "distribution-config",
       "Print a config.yml with which Debian's docker-registry (distribution 2.8) trusts the "
       "tokens of `regauth serve` (auth.token realm/service/issuer/rootcertbundle)");
+  cmd->footer("Exit codes:\n  0  printed\n  2  usage or configuration error: a bad flag or world");
   cmd->add_option("--listen", f->listen, "docker-registry's http.addr")->capture_default_str();
   cmd->add_option("--realm", f->realm, "The token endpoint of `regauth serve`")
       ->capture_default_str();

@@ -16,7 +16,7 @@ namespace regauth::server::cli {
 namespace {
 
 struct ServeFlags {
-  std::string world = kDefaultWorld;
+  std::string world;
   std::string listen = "127.0.0.1:8080";
   std::string registry_listen = "127.0.0.1:5000";
   bool no_registry = false;
@@ -122,10 +122,11 @@ int RunServe(const ServeFlags& f) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A reader that closed our stdout must not kill the server.
   signal(SIGPIPE, SIG_IGN);
-  auto server = ReferenceServer::Start(std::move(*config));
+  StartErrorKind error_kind = StartErrorKind::kConfiguration;
+  auto server = ReferenceServer::Start(std::move(*config), &error_kind);
   if (!server) {
     std::cerr << "regauth serve: " << server.error() << "\n";
-    return 1;
+    return error_kind == StartErrorKind::kRuntime ? 1 : 2;  // a world, key or TLS file: usage
   }
   std::cout << (*server)->Describe().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << std::endl;
@@ -146,12 +147,18 @@ std::string MisbehaviourHelp() {
 
 }  // namespace
 
-void AddServeCommand(CLI::App& app, int& exit_code) {
+void AddServeCommand(CLI::App& app, int& exit_code, const std::string& default_world) {
   auto f = std::make_shared<ServeFlags>();
+  f->world = default_world;
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the reference server: a GitLab-compatible token service (/jwt/auth) and a reference "
       "registry (/v2/), until SIGINT/SIGTERM. Prints one JSON line with the URLs and ports.");
+  cmd->footer(
+      "Exit codes:\n"
+      "  0  stopped cleanly by SIGINT or SIGTERM\n"
+      "  1  a listener could not bind, or the registry storage could not open\n"
+      "  2  usage or configuration error: a bad flag, world, key, certificate or algorithm");
   cmd->add_option("--world", f->world, "World file (users, projects, credentials)")
       ->capture_default_str();
   cmd->add_option("--listen", f->listen, "Token service HOST:PORT (port 0: ephemeral)")

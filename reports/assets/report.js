@@ -198,12 +198,16 @@
 
     const banner = byId('banner');
     const parts = VERDICTS.filter((v) => c.by[v]).map((v) => c.by[v] + ' ' + v);
-    const ok = c.unexpected === 0 && c.stale === 0;
+    const run = model.doc.run && typeof model.doc.run === 'object' ? model.doc.run : {};
+    // A run that stopped early (sanity probe, IP ban) is never "as expected".
+    const runError = typeof run.error === 'string' ? run.error : '';
+    const ok = c.unexpected === 0 && c.stale === 0 && runError === '';
     banner.className = 'banner ' + (ok ? 'banner-ok' : 'banner-bad');
     const head = ok
       ? '\u2713 All ' + plural(c.total, 'result', 'results') + ' as expected'
       : '\u2717 ' +
-        [c.unexpected ? plural(c.unexpected, 'unexpected result', 'unexpected results') : '',
+        [runError ? 'The run stopped early: ' + visible(runError) : '',
+          c.unexpected ? plural(c.unexpected, 'unexpected result', 'unexpected results') : '',
           c.stale ? plural(c.stale, 'stale baseline entry', 'stale baseline entries') : '']
           .filter(Boolean)
           .join(' \u00b7 ');
@@ -672,11 +676,75 @@
     }
 
     const exchanges = Array.isArray(c.exchanges) ? c.exchanges : [];
+    const tools = Array.isArray(c.tools) ? c.tools : [];
     box.append(el('h3', { text: 'Exchanges (' + exchanges.length + ')' }));
-    if (exchanges.length === 0) box.append(el('p', { class: 'empty', text: 'No HTTP exchange was recorded.' }));
+    if (exchanges.length === 0) {
+      box.append(el('p', {
+        class: 'empty',
+        text: tools.length
+          ? 'No HTTP exchange was recorded by the suite itself: the client tools below made their own requests.'
+          : 'No HTTP exchange was recorded.',
+      }));
+    }
     const autoOpen = it.verdict !== 'PASS' && exchanges.length <= 2;
     exchanges.forEach((x, i) => box.append(exchangeNode(x, i, autoOpen)));
+    if (tools.length) {
+      // client_tool runs (docker, skopeo): argv, standard input, exit code and output, all
+      // redacted at capture like the exchanges.
+      box.append(el('h3', { text: 'Client tool runs (' + tools.length + ')' }));
+      const autoOpenTools = it.verdict !== 'PASS' && tools.length <= 2;
+      tools.forEach((t, i) => box.append(toolNode(t, i, autoOpenTools)));
+    }
     return box;
+  }
+
+  // shellWord shows one argv element as a POSIX shell word (quoted when it needs to be).
+  function shellWord(a) {
+    const s = visible(a);
+    return /^[A-Za-z0-9_.,:/=@%+-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
+  }
+
+  function toolNode(t, i, open) {
+    t = t && typeof t === 'object' ? t : {};
+    const argv = Array.isArray(t.argv) ? t.argv.map(shellWord).join(' ') : '';
+    const timedOut = t.timed_out === true;
+    const ended = timedOut ? 'timed out' : 'exit ' + str(t.exit_code);
+    const failed = timedOut || Number(t.exit_code) !== 0;
+    const summary = el('summary', null, [
+      el('span', { text: '#' + (i + 1) }),
+      el('strong', { text: visible(t.tool) }),
+      el('span', { class: 'url', text: argv, title: argv }),
+      el('span', { class: 'status ' + (failed ? 'status-5' : 'status-2'), text: '\u2192 ' + ended }),
+      el('span', { class: 'case-time', text: fmtMs(t.duration_ms) }),
+    ]);
+    const details = el('details', { class: 'exchange tool' }, [summary]);
+    let built = false;
+    const build = () => {
+      if (built) return;
+      built = true;
+      details.append(el('div', { class: 'msg' }, [
+        el('div', { class: 'msg-head', text: 'Command' }),
+        el('pre', { class: 'body', text: argv }),
+      ]));
+      if (str(t.stdin) !== '') {
+        details.append(el('div', { class: 'msg' }, [
+          el('div', { class: 'msg-head', text: 'Standard input' }),
+          bodyNode(str(t.stdin)),
+        ]));
+      }
+      details.append(el('div', { class: 'msg' }, [
+        el('div', { class: 'msg-head', text: 'Output (' + ended + ')' }),
+        bodyNode(str(t.output)),
+      ]));
+    };
+    details.addEventListener('toggle', () => {
+      if (details.open) build();
+    });
+    if (open) {
+      build();
+      details.open = true;
+    }
+    return details;
   }
 
   function statusClass(status) {
