@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <type_traits>
 
 #include "harness/case_loader.h"
 #include "harness/facts.h"
@@ -52,21 +51,6 @@ void ForEachBindingRef(const std::string& s, const std::function<void(const Bind
   ForEachRef(s, [&](std::string_view inner) {
     if (auto ref = ParseRef(inner)) fn(*ref);
   });
-}
-
-// VisitJsonStrings calls `fn` on the strings of `v` (member values, array elements; member
-// names are literal).
-template <typename J, typename Fn>
-void VisitJsonStrings(J& v, const Fn& fn) {
-  if (v.is_string()) {
-    if constexpr (std::is_const_v<J>) {
-      fn(v.template get_ref<const std::string&>());
-    } else {
-      fn(v.template get_ref<std::string&>());
-    }
-  } else if (v.is_array() || v.is_object()) {
-    for (auto& child : v) VisitJsonStrings(child, fn);
-  }
 }
 
 // ForEachCaseText visits every string of a case that may hold binding references: title,

@@ -191,19 +191,6 @@ Json ToJson(const RequestBody& b) {
 
 // ---- visiting strings ----------------------------------------------------------------------
 
-template <typename J, typename Fn>
-void VisitJson(J& j, const Fn& fn) {
-  if (j.is_string()) {
-    if constexpr (std::is_const_v<J>) {
-      fn(j.template get_ref<const std::string&>());
-    } else {
-      fn(j.template get_ref<std::string&>());
-    }
-  } else if (j.is_array() || j.is_object()) {
-    for (auto& child : j) VisitJson(child, fn);
-  }
-}
-
 // Visitor hands every free-text string of one parameter to `fn`, const or not as the step is.
 template <typename Fn>
 struct Visitor {
@@ -222,7 +209,7 @@ struct Visitor {
     } else if constexpr (std::is_same_v<U, std::optional<StringMap>>) {
       if (x) (*this)(*x);
     } else if constexpr (std::is_same_v<U, std::optional<Json>>) {
-      if (x) VisitJson(*x, fn);
+      if (x) VisitJsonStrings(*x, fn);
     } else if constexpr (std::is_same_v<U, RequestBody>) {
       if (x.text) fn(*x.text);
     }

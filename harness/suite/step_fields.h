@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "harness/case.h"
@@ -38,6 +39,21 @@ bool ParseStepParams(DataReader& r, StepKind kind, const nlohmann::json& object,
 
 // StepParamsToJson writes the parameters that differ from their defaults.
 nlohmann::json StepParamsToJson(const StepParams& params);
+
+// VisitJsonStrings calls `fn` on every string of `value` (member values and array elements,
+// recursively; member names are literal), as mutable or const references as `value` is.
+template <typename J, typename Fn>
+void VisitJsonStrings(J& value, const Fn& fn) {
+  if (value.is_string()) {
+    if constexpr (std::is_const_v<J>) {
+      fn(value.template get_ref<const std::string&>());
+    } else {
+      fn(value.template get_ref<std::string&>());
+    }
+  } else if (value.is_array() || value.is_object()) {
+    for (auto& child : value) VisitJsonStrings(child, fn);
+  }
+}
 
 // VisitStepStrings calls `fn` on every free-text string of the parameters (enum-valued
 // parameters are not visited: they hold no references): strings, optional strings, list
