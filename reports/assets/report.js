@@ -704,6 +704,26 @@
     return /^[A-Za-z0-9_.,:/=@%+-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
   }
 
+  // lazyDetails fills a <details> the first time it opens (a full report holds thousands of
+  // exchanges; building every body up front would make the page slow to open), or at once when
+  // `open` asks for it.
+  function lazyDetails(details, build, open) {
+    let built = false;
+    const buildOnce = () => {
+      if (built) return;
+      built = true;
+      build();
+    };
+    details.addEventListener('toggle', () => {
+      if (details.open) buildOnce();
+    });
+    if (open) {
+      buildOnce();
+      details.open = true;
+    }
+    return details;
+  }
+
   function toolNode(t, i, open) {
     t = t && typeof t === 'object' ? t : {};
     const argv = Array.isArray(t.argv) ? t.argv.map(shellWord).join(' ') : '';
@@ -718,10 +738,7 @@
       el('span', { class: 'case-time', text: fmtMs(t.duration_ms) }),
     ]);
     const details = el('details', { class: 'exchange tool' }, [summary]);
-    let built = false;
     const build = () => {
-      if (built) return;
-      built = true;
       details.append(el('div', { class: 'msg' }, [
         el('div', { class: 'msg-head', text: 'Command' }),
         el('pre', { class: 'body', text: argv }),
@@ -737,14 +754,7 @@
         bodyNode(str(t.output)),
       ]));
     };
-    details.addEventListener('toggle', () => {
-      if (details.open) build();
-    });
-    if (open) {
-      build();
-      details.open = true;
-    }
-    return details;
+    return lazyDetails(details, build, open);
   }
 
   function statusClass(status) {
@@ -766,22 +776,12 @@
       el('span', { class: 'case-time', text: fmtMs(x.duration_ms) }),
     ]);
     const details = el('details', { class: 'exchange' }, [summary]);
-    let built = false;
     const build = () => {
-      if (built) return;
-      built = true;
       details.append(messageNode('Request', visible(req.method) + ' ' + visible(req.url), null, req));
       if (resp) details.append(messageNode('Response', 'HTTP ' + str(resp.status), resp.status, resp));
       if (x.error) details.append(el('div', { class: 'transport-error', text: 'transport error: ' + visible(x.error) }));
     };
-    details.addEventListener('toggle', () => {
-      if (details.open) build();
-    });
-    if (open) {
-      build();
-      details.open = true;
-    }
-    return details;
+    return lazyDetails(details, build, open);
   }
 
   function messageNode(label, startLine, status, message) {
