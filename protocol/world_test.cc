@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/test_support.h"
+#include "protocol/test_world.h"
 
 namespace regauth::protocol {
 namespace {
@@ -28,10 +29,7 @@ WorldContext Context(std::map<std::string, std::string> env = {}) {
 }
 
 std::string ReadDefaultWorld() {
-  std::ifstream in(REGAUTH_SOURCE_DIR "/cases/worlds/gitlab-default.json", std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing_support::ReadSourceFile("cases/worlds/gitlab-default.json");
 }
 
 // A small valid world that the error cases below modify.

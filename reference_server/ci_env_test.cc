@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/test_support.h"
+#include "protocol/test_world.h"
 
 namespace regauth::server {
 namespace {
@@ -327,18 +328,8 @@ TEST(CiEnv, FormatExportsRefusesNulBytes) {
 // The default world's first usable job (101, acme/app-ci) gets the acme group's
 // gitlab-deploy-token, which is how the integration tests log in with CI_DEPLOY_*.
 TEST(CiEnv, DefaultWorldChoosesJob101WithTheGroupDeployToken) {
-  std::FILE* f = std::fopen(REGAUTH_SOURCE_DIR "/cases/worlds/gitlab-default.json", "rb");
-  ASSERT_NE(f, nullptr);
-  std::string text;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  protocol::WorldContext ctx;
-  ctx.now_unix = 1700000000;
-  auto world = protocol::ParseWorld(text, ctx);
-  ASSERT_TRUE(world) << protocol::DescribeWorldError(world.error());
-  auto env = BuildCiEnv(*world, {});
+  const protocol::World& world = testing_support::DefaultWorld(1700000000);
+  auto env = BuildCiEnv(world, {});
   ASSERT_TRUE(env) << env.error().message;
   EXPECT_EQ(env->job_id, 101);
   auto v = Vars(*env);

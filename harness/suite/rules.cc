@@ -170,6 +170,12 @@ class ConditionParser {
       return r_.StringList(v, ptr, &c->strings);
     }
     if (name == "has_ability" || name == "has_any_ability") {
+      if (rules_.ability_names.empty()) {
+        // Selectors (and matrices without an ability table) have no abilities to name; an
+        // empty has_any_ability would otherwise pass unchecked and always be false.
+        return r_.Fail(LoadErrorCode::kUnknownName, ptr,
+                       name + " needs the ability table of a matrix; selectors have none");
+      }
       c->op = Condition::Op::kAbilityAny;
       return Abilities(v, ptr, name == "has_ability", &c->strings);
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/test_support.h"
+#include "protocol/test_world.h"
 
 namespace regauth::server {
 namespace {
@@ -21,23 +22,9 @@ using protocol::World;
 
 constexpr int64_t kNow = 1700000000;  // 2023-11-14T22:13:20Z, protocol/testdata/README.md
 
-World LoadWorld(const std::string& text) {
-  protocol::WorldContext ctx;
-  ctx.now_unix = kNow;
-  auto world = protocol::ParseWorld(text, ctx);
-  EXPECT_TRUE(world.has_value()) << (world ? "" : protocol::DescribeWorldError(world.error()));
-  return world ? std::move(*world) : World();
-}
+World LoadWorld(const std::string& text) { return testing_support::WorldFromText(text, kNow); }
 
-const World& DefaultWorld() {
-  static const World world = [] {
-    std::ifstream in(REGAUTH_SOURCE_DIR "/cases/worlds/gitlab-default.json", std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return LoadWorld(ss.str());
-  }();
-  return world;
-}
+const World& DefaultWorld() { return testing_support::DefaultWorld(kNow); }
 
 // A small world with one project per column of token-auth.md §3.11 (private, internal, public,
 // public with a PRIVATE registry), a subgroup project, a CI source project in another group and a

@@ -21,6 +21,7 @@
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/test_support.h"
+#include "protocol/test_world.h"
 #include "protocol/token_response.h"
 
 namespace regauth::server {
@@ -43,16 +44,12 @@ std::string TestData(const std::string& name) {
 }
 
 std::shared_ptr<const World> LoadWorld(const std::string& text) {
-  protocol::WorldContext ctx;
-  ctx.now_unix = kNow;
-  auto world = protocol::ParseWorld(text, ctx);
-  EXPECT_TRUE(world.has_value()) << (world ? "" : protocol::DescribeWorldError(world.error()));
-  return std::make_shared<const World>(world ? std::move(*world) : World());
+  return std::make_shared<const World>(testing_support::WorldFromText(text, kNow));
 }
 
 std::shared_ptr<const World> DefaultWorld() {
   static const std::shared_ptr<const World> world =
-      LoadWorld(ReadFile(REGAUTH_SOURCE_DIR "/cases/worlds/gitlab-default.json"));
+      std::make_shared<const World>(testing_support::DefaultWorld(kNow));
   return world;
 }
 
