@@ -50,7 +50,9 @@ def main():
         query = {"service": challenge.get("service", "")}
         if challenge.get("scope"):
             query["scope"] = challenge["scope"]
-        with open_url(realm + "?" + urllib.parse.urlencode(query), basic) as res:
+        if realm.startswith(("http://", "https://")):
+            realm += "?" + urllib.parse.urlencode(query)
+        with open_url(realm, basic) as res:
             body = json.load(res)
         return body.get("token") or body.get("access_token")
 
