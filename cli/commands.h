@@ -3,6 +3,7 @@
 // in `exit_code`. The files in cli/ only parse flags and call library functions.
 #pragma once
 
+#include "harness/clients/scenario_host.h"
 #include "harness/execute/target.h"
 
 namespace CLI {
@@ -31,5 +32,9 @@ void AddShowCommand(CLI::App& app, int& exit_code);
 // AddWorldCommand: `regauth world check [--world W] [--cases DIR] [--min-coverage P]`
 // (harness/suite/world_check.h).
 void AddWorldCommand(CLI::App& app, int& exit_code);
+
+// AddClientsCommand: `regauth clients [flags]` (harness/clients/run_clients.h): registry
+// clients against the hostile registry `launcher` starts (cli/scenario_launcher.h).
+void AddClientsCommand(CLI::App& app, int& exit_code, harness::clients::ScenarioLauncher launcher);
 
 }  // namespace regauth::cli

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/reference_launcher.h"
+#include "cli/scenario_launcher.h"
 #include "cli/server_commands.h"
 #include "cli/usage.h"
 #include "harness/suite/load.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   regauth::cli::AddReplayCommand(app, exit_code);
   regauth::cli::AddShowCommand(app, exit_code);
   regauth::cli::AddWorldCommand(app, exit_code);
+  regauth::cli::AddClientsCommand(app, exit_code, regauth::cli::MakeScenarioLauncher());
   // One data-directory rule for both sides: the server's subcommands get the runner's default.
   const std::string default_world =
       regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());

@@ -8,21 +8,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "harness/execute/runner.h"
 #include "net/http_client.h"
 
 namespace regauth::cli {
 namespace {
-
-// CommandLine returns this process's argv (Linux /proc), argv[0] shown as "regauth".
-std::vector<std::string> CommandLine() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::vector<std::string> out;
-  std::string arg;
-  while (std::getline(in, arg, '\0')) out.push_back(arg);
-  if (!out.empty()) out[0] = "regauth";
-  return out;
-}
 
 std::string ExitCodeHelp() {
   std::ostringstream s;

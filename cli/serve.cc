@@ -37,6 +37,8 @@ struct ServeFlags {
   int ban_after = 0;
   std::string realm;
   int threads = 0;
+  std::string scenario;
+  int slow_delay_ms = 3000;
 };
 
 int Usage(const std::string& message) {
@@ -205,7 +207,20 @@ void AddServeCommand(CLI::App& app, int& exit_code, const std::string& default_w
                   "Realm URL the registry advertises (default: the token listener's URL + "
                   "/jwt/auth)");
   cmd->add_option("--threads", f->threads, "I/O threads per listener (default: one per core)");
-  cmd->callback([f, &exit_code] { exit_code = RunServe(*f); });
+  cmd->add_option("--scenario", f->scenario,
+                  "Instead of the reference server: the hostile registry of one client-conformance "
+                  "scenario (README \"Client conformance\"), on loopback ports; prints its URLs "
+                  "and throwaway credentials, and at SIGINT/SIGTERM what each origin received. "
+                  "Scenarios: " +
+                      ScenarioNames());
+  cmd->add_option("--slow-delay", f->slow_delay_ms,
+                  "With --scenario realm-slow: how long the realm holds its answer, in ms "
+                  "(default 3000)")
+      ->check(CLI::Range(0, 60000));
+  cmd->callback([f, &exit_code] {
+    exit_code = f->scenario.empty() ? RunServe(*f)
+                                    : ServeScenario(f->scenario, f->state_dir, f->slow_delay_ms);
+  });
 }
 
 }  // namespace regauth::cli

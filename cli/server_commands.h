@@ -34,4 +34,11 @@ void AddCredentialsCommand(CLI::App& app, int& exit_code, const std::string& def
 // (reference_server/ci_env.h) — prints export lines of GitLab's CI registry variables.
 void AddCiEnvCommand(CLI::App& app, int& exit_code, const std::string& default_world);
 
+// ServeScenario runs `regauth serve --scenario NAME` (cli/serve_scenario.cc): the hostile
+// registry of one client-conformance scenario until SIGINT/SIGTERM. Exit 0 after a clean stop,
+// 1 when an origin cannot bind, 2 for an unknown scenario or an unusable state directory.
+int ServeScenario(const std::string& name, const std::string& state_dir, int slow_delay_ms);
+// ScenarioNames lists the scenarios, comma-separated (for --help).
+std::string ScenarioNames();
+
 }  // namespace regauth::cli

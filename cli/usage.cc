@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <fstream>
 
 namespace regauth::cli {
 namespace {
@@ -133,6 +134,16 @@ std::optional<std::string> UnknownFlags(const CLI::App& app, int argc, const cha
   }
   if (message.empty()) return std::nullopt;
   return message + " (" + CommandPath(*selected) + " --help lists the flags)";
+}
+
+// CommandLine returns this process's argv (Linux /proc), argv[0] shown as "regauth".
+std::vector<std::string> CommandLine() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> out;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) out.push_back(arg);
+  if (!out.empty()) out[0] = "regauth";
+  return out;
 }
 
 }  // namespace regauth::cli

@@ -39,4 +39,8 @@ std::optional<std::string> UnknownCommand(const CLI::App& app, int argc, const c
 // and that neither it nor a parent command declares, or nullopt when there is none.
 std::optional<std::string> UnknownFlags(const CLI::App& app, int argc, const char* const* argv);
 
+// CommandLine returns this process's argv (Linux /proc), argv[0] shown as "regauth": what
+// results.json records as run.argv (after redaction).
+std::vector<std::string> CommandLine();
+
 }  // namespace regauth::cli

@@ -277,7 +277,7 @@ bool Validator::Case(const json& c, const std::string& where) {
   }
   if (!NonEmptyString(c, where, "id") || !Strings(c, where, {"title"}, Need::kRequired) ||
       !NonEmptyString(c, where, "family") ||
-      !Enum(c, where, "layer", {kLayers[0], kLayers[1], kLayers[2]}, Need::kRequired) ||
+      !Enum(c, where, "layer", {kLayers[0], kLayers[1], kLayers[2], kLayers[3]}, Need::kRequired) ||
       !StringArray(c, where, "tags") ||
       !Strings(c, where, {"requirement", "source", "requirement_id", "skip_reason", "error"},
                Need::kOptional)) {

@@ -66,7 +66,8 @@ inline constexpr std::string_view kSchemaId = "regauth-results/1";
 inline constexpr std::array<std::string_view, 6> kVerdicts = {"PASS",          "FAIL", "NON-STRICT",
                                                               "INFORMATIONAL", "SKIP", "ERROR"};
 // kLayers lists the layers (results-schema.md "layer").
-inline constexpr std::array<std::string_view, 3> kLayers = {"token-endpoint", "registry", "flow"};
+inline constexpr std::array<std::string_view, 4> kLayers = {"token-endpoint", "registry", "flow",
+                                                            "client"};
 
 // ValidateResults checks that `results` has the members and types that RenderJUnit and
 // RenderHtml read (results-schema.md), and that case ids are unique. Members the renderers do not

@@ -12,6 +12,9 @@ packages=(
   nlohmann-json3-dev libboost-dev libcli11-dev
   # real peers and tools used by tests and benchmarks
   docker-registry skopeo wrk openssl curl ca-certificates chromium python3
+  # registry clients `regauth clients` drives (README "Client conformance"); node runs the npm
+  # client libraries of cases/clients/node (scripts/install-node-clients.sh)
+  podman buildah containerd nodejs
   # scripts/validate-data.py: the data files against cases/schema/ (Draft 2020-12)
   python3-jsonschema
 )
@@ -22,8 +25,23 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# npm: Debian's package, unless a nodejs build that ships its own npm is installed (NodeSource's
+# nodejs conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The npm registry client libraries, pinned by cases/clients/node/package-lock.json. Without
+# the npm registry they stay missing: `regauth clients` then reports them SKIP (ERROR under
+# CI=true) with the reason, and everything else still builds and runs.
+node_clients() {
+  "$here/install-node-clients.sh" ||
+    echo "install-deps: warning: the npm client libraries could not be installed" >&2
+}
 
 if [ ${#missing[@]} -eq 0 ]; then
+  node_clients
   exit 0
 fi
 
@@ -43,3 +61,5 @@ $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # Debian's docker-registry package starts a system service on :5000 where an init system runs;
 # regauth's tests start their own registries on free ports and never use it.
+
+node_clients

@@ -8,7 +8,7 @@ with Debian's python3-jsonschema (Draft 2020-12).
 
 Usage:
   scripts/validate-data.py                  every file of cases/{worlds,matrix,profiles,
-                                            baselines,cases,grids}/*.json and
+                                            baselines,cases,grids,clients,clients/controls}/*.json and
                                             cases/requirements.json
   scripts/validate-data.py FILE...          only these files (each still one of those)
   scripts/validate-data.py --expect-invalid cases/schema/testdata/expected.json
@@ -43,6 +43,8 @@ DATA_DIRS = {
     "cases/baselines": "baseline",
     "cases/cases": "case-file",
     "cases/grids": "grid",
+    "cases/clients": "client",
+    "cases/clients/controls": "client",
 }
 # Data files that are alone of their kind (relative to the repository) → their kind.
 DATA_FILES = {

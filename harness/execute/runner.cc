@@ -149,28 +149,6 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
   return std::nullopt;
 }
 
-// OutputDirectory creates the run's directory.
-protocol::Expected<std::string, std::string> OutputDirectory(const RunOptions& o,
-                                                             int64_t started_ms) {
-  if (!o.out_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(o.out_dir, ec);
-    if (ec) return protocol::Unexpected<std::string>("--out " + o.out_dir + ": " + ec.message());
-    return o.out_dir;
-  }
-  const std::string base = "reports/out";
-  std::string stamp = Timestamp(started_ms);
-  for (int n = 1; n < 100; ++n) {
-    auto dir = reports::PrepareRunDirectory(base, stamp);
-    if (dir) return dir->string();
-    if (dir.error().code != reports::ReportError::kRunExists) {
-      return protocol::Unexpected<std::string>(dir.error().Describe());
-    }
-    stamp = Timestamp(started_ms) + "-" + std::to_string(n + 1);
-  }
-  return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
-}
-
 // CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
 // that is not in o.plantable, and a registry-side bug with --target distribution, where
 // docker-registry replaces the reference registry. The message says which names apply where.
@@ -443,6 +421,27 @@ std::string SummaryTable(const Json& results, const std::string& report_dir) {
   return out.str();
 }
 
+protocol::Expected<std::string, std::string> PrepareOutputDirectory(const std::string& out_dir,
+                                                                    int64_t started_ms) {
+  if (!out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) return protocol::Unexpected<std::string>("--out " + out_dir + ": " + ec.message());
+    return out_dir;
+  }
+  const std::string base = "reports/out";
+  std::string stamp = Timestamp(started_ms);
+  for (int n = 1; n < 100; ++n) {
+    auto dir = reports::PrepareRunDirectory(base, stamp);
+    if (dir) return dir->string();
+    if (dir.error().code != reports::ReportError::kRunExists) {
+      return protocol::Unexpected<std::string>(dir.error().Describe());
+    }
+    stamp = Timestamp(started_ms) + "-" + std::to_string(n + 1);
+  }
+  return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
+}
+
 int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo& io) {
   const int64_t started_ms = UnixMillis();
 
@@ -478,7 +477,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   }
 
   // ---- output directory and target ----
-  auto out_dir = OutputDirectory(o, started_ms);
+  auto out_dir = PrepareOutputDirectory(o.out_dir, started_ms);
   if (!out_dir) return Usage(io, "cannot create the output directory: " + out_dir.error());
   if (o.insecure) {
     io.err << "regauth run: WARNING: --insecure: TLS certificates are NOT verified; the "

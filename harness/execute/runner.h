@@ -88,6 +88,12 @@ struct RunIo {
 // --target reference/distribution exit 3 with an explanation).
 int RunSuite(const RunOptions& options, const ReferenceLauncher& launcher, const RunIo& io);
 
+// PrepareOutputDirectory creates a run's output directory: `out_dir` (with parents) when given,
+// else reports/out/<UTC timestamp of started_ms>[-N] linked as reports/out/latest. Shared by
+// `regauth run` and `regauth clients`. Errors: a message naming the path.
+protocol::Expected<std::string, std::string> PrepareOutputDirectory(const std::string& out_dir,
+                                                                    int64_t started_ms);
+
 // ExitCodeFor computes 0 or 1 from executed cases: 1 when any case is unexpected or has a stale
 // baseline entry.
 int ExitCodeFor(const std::vector<ExecutedCase>& cases);

@@ -149,6 +149,82 @@ std::string_view TargetKindName(TargetKind kind) {
   return "unknown";
 }
 
+protocol::Expected<RegistryChallenge, TargetError> ReadBearerChallenge(
+    std::string_view registry_url, const std::vector<std::string_view>& values) {
+  const std::string base = StripTrailingSlash(registry_url);
+  const auto registry_origin = OriginOf(base);
+  if (!registry_origin) {
+    return Fail(TargetErrorCode::kUnreachable,
+                "the registry URL '" + base + "' is not an absolute http(s) URL");
+  }
+  if (values.empty()) {
+    return Fail(TargetErrorCode::kNoChallenge, "answered 401 without a WWW-Authenticate header");
+  }
+  RegistryChallenge out;
+  for (auto v : values) {
+    if (!out.raw.empty()) out.raw += "\n";
+    out.raw += std::string(v);
+  }
+  auto challenges = protocol::ParseChallengeHeaders(values);
+  if (!challenges) {
+    protocol::ChallengeOptions lenient;
+    lenient.leniency = protocol::ChallengeLeniency::kDistributionClient;
+    auto second = protocol::ParseChallengeHeaders(values, lenient);
+    const std::string strict_error = ParseErrorText(challenges.error());
+    if (!second || second->empty()) {
+      return Fail(TargetErrorCode::kBadChallenge,
+                  "the WWW-Authenticate challenge does not parse: " + strict_error);
+    }
+    out.findings.push_back("the WWW-Authenticate challenge is not RFC 9110 (" + strict_error +
+                           "); it was read with distribution's client leniency");
+    challenges = std::move(second);
+  }
+  std::optional<protocol::BearerChallenge> bearer;
+  std::optional<protocol::ChallengeError> bearer_error;
+  for (const auto& c : *challenges) {
+    if (!c.SchemeIs("Bearer")) continue;
+    auto b = protocol::ToBearerChallenge(c);
+    if (b) {
+      bearer = *b;
+      break;
+    }
+    bearer_error = b.error().code;
+  }
+  if (!bearer) {
+    if (bearer_error) {
+      return Fail(TargetErrorCode::kNoRealm, "the Bearer challenge is unusable (" +
+                                                 std::string(CodeName(*bearer_error)) +
+                                                 "): a realm is required");
+    }
+    return Fail(TargetErrorCode::kNotBearer,
+                "no Bearer challenge in WWW-Authenticate: " + out.raw.substr(0, 200));
+  }
+  std::string realm = bearer->realm;
+  if (!realm.empty() && realm.front() == '/') {
+    out.findings.push_back("the realm '" + realm +
+                           "' is relative; resolved against the registry origin (distribution's "
+                           "client does not support relative realms)");
+    realm = registry_origin->scheme + "://" + HostPortOf(base) + realm;
+  }
+  const auto realm_origin = OriginOf(realm);
+  if (!realm_origin) {
+    return Fail(TargetErrorCode::kNoRealm,
+                "the realm '" + realm.substr(0, 200) +
+                    "' is not an absolute http(s) URL without userinfo (RFC 9110 §4.2.4)");
+  }
+  // An https registry whose realm is plain http would have the password sent in clear
+  // (RFC 7617 §4): the user reached the registry over TLS and never agreed to that.
+  if (registry_origin->scheme == "https" && realm_origin->scheme != "https") {
+    return Fail(TargetErrorCode::kNoRealm,
+                "the realm '" + realm.substr(0, 200) +
+                    "' is plain http behind an https registry: credentials would travel in "
+                    "clear (RFC 7617 §4)");
+  }
+  out.bearer = std::move(*bearer);
+  out.realm = std::move(realm);
+  return out;
+}
+
 protocol::Expected<ProbeResult, TargetError> SanityProbe(net::HttpClient& client,
                                                          std::string_view registry_url) {
   const std::string base = StripTrailingSlash(registry_url);
@@ -175,62 +251,18 @@ protocol::Expected<ProbeResult, TargetError> SanityProbe(net::HttpClient& client
                 "sanity probe: GET " + url + " answered " + std::to_string(res->status) +
                     "; a token-auth registry answers 401 with a Bearer challenge (token.md)");
   }
-  const auto values = res->Headers("WWW-Authenticate");
-  if (values.empty()) {
-    return Fail(TargetErrorCode::kNoChallenge,
-                "sanity probe: GET " + url + " answered 401 without a WWW-Authenticate header");
+  auto challenge = ReadBearerChallenge(base, res->Headers("WWW-Authenticate"));
+  if (!challenge) {
+    const bool no_header = challenge.error().code == TargetErrorCode::kNoChallenge;
+    return Fail(challenge.error().code,
+                "sanity probe: " + (no_header ? "GET " + url + " " : std::string()) +
+                    challenge.error().message);
   }
   ProbeResult out;
-  std::string raw;
-  for (auto v : values) {
-    if (!raw.empty()) raw += "\n";
-    raw += std::string(v);
-  }
-  auto challenges = protocol::ParseChallengeHeaders(values);
-  if (!challenges) {
-    protocol::ChallengeOptions lenient;
-    lenient.leniency = protocol::ChallengeLeniency::kDistributionClient;
-    auto second = protocol::ParseChallengeHeaders(values, lenient);
-    const std::string strict_error = ParseErrorText(challenges.error());
-    if (!second || second->empty()) {
-      return Fail(TargetErrorCode::kBadChallenge,
-                  "sanity probe: the WWW-Authenticate challenge does not parse: " + strict_error);
-    }
-    out.findings.push_back("the WWW-Authenticate challenge is not RFC 9110 (" + strict_error +
-                           "); it was read with distribution's client leniency");
-    challenges = std::move(second);
-  }
-  std::optional<protocol::BearerChallenge> bearer;
-  std::optional<protocol::ChallengeError> bearer_error;
-  for (const auto& c : *challenges) {
-    if (!c.SchemeIs("Bearer")) continue;
-    auto b = protocol::ToBearerChallenge(c);
-    if (b) {
-      bearer = *b;
-      break;
-    }
-    bearer_error = b.error().code;
-  }
-  if (!bearer) {
-    if (bearer_error) {
-      return Fail(TargetErrorCode::kNoRealm, "sanity probe: the Bearer challenge is unusable (" +
-                                                 std::string(CodeName(*bearer_error)) +
-                                                 "): a realm is required");
-    }
-    return Fail(TargetErrorCode::kNotBearer,
-                "sanity probe: no Bearer challenge in WWW-Authenticate: " + raw.substr(0, 200));
-  }
-  std::string realm = bearer->realm;
-  if (!realm.empty() && realm.front() == '/') {
-    out.findings.push_back("the realm '" + realm +
-                           "' is relative; resolved against the registry origin (distribution's "
-                           "client does not support relative realms)");
-    realm = registry_origin->scheme + "://" + HostPortOf(base) + realm;
-  }
-  if (!OriginOf(realm)) {
-    return Fail(TargetErrorCode::kNoRealm, "sanity probe: the realm '" + realm.substr(0, 200) +
-                                               "' is not an absolute http(s) URL");
-  }
+  out.findings = challenge->findings;
+  const std::string& raw = challenge->raw;
+  const std::string& realm = challenge->realm;
+  const protocol::BearerChallenge* bearer = &challenge->bearer;
   if (!bearer->service) out.findings.push_back("the Bearer challenge has no service parameter");
   out.info.registry_url = base;
   out.info.registry_host = HostPortOf(base);

@@ -49,6 +49,7 @@
 #include "harness/suite/case.h"
 #include "net/http_client.h"
 #include "net/process.h"
+#include "protocol/challenge.h"
 #include "protocol/result.h"
 
 namespace regauth::harness {
@@ -182,6 +183,25 @@ struct ProbeResult {
   nlohmann::json fingerprint = nlohmann::json::object();
   std::vector<std::string> findings;
 };
+
+// RegistryChallenge is what a 401's WWW-Authenticate tells a client that will follow it: the
+// Bearer challenge, the realm to send credentials to (a relative realm resolved against the
+// registry origin), the raw header lines and the deviations tolerated.
+struct RegistryChallenge {
+  protocol::BearerChallenge bearer;
+  std::string realm;
+  std::string raw;  // the WWW-Authenticate values joined by '\n'
+  std::vector<std::string> findings;
+};
+
+// ReadBearerChallenge reads the WWW-Authenticate values of a registry's 401 as the runner (and
+// harness/clients/own_client.h) trust them: the strict RFC 9110 parser, else distribution's client
+// leniency (a finding); the first usable Bearer challenge; a realm that is an absolute http(s)
+// URL without userinfo (RFC 9110 §4.2.4), relative ones resolved against the registry; and no
+// realm that downgrades an https registry to plain http (RFC 7617 §4). Errors: kUnreachable (a
+// bad registry URL), kNoChallenge, kBadChallenge, kNotBearer, kNoRealm, each with a sentence.
+protocol::Expected<RegistryChallenge, TargetError> ReadBearerChallenge(
+    std::string_view registry_url, const std::vector<std::string_view>& values);
 
 // SanityProbe sends `GET <registry_url>/v2/` without credentials through `client` and checks
 // the answer as described in the header comment. `registry_url` must be absolute http(s); a

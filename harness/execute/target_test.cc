@@ -167,6 +167,47 @@ TEST(SanityProbe, ClassifiesAnswers) {
   }
 }
 
+// ReadBearerChallenge refuses realms credentials must not go to: userinfo (RFC 9110 §4.2.4), a
+// non-HTTP scheme, plain http behind an https registry (RFC 7617 §4); it resolves a relative
+// realm against the registry and picks Bearer out of several challenges.
+TEST(ReadBearerChallenge, RefusesRealmsCredentialsMustNotReach) {
+  struct Row {
+    const char* label;
+    const char* registry;
+    const char* header;
+    std::optional<TargetErrorCode> error;
+    const char* realm_or_message;
+  };
+  const Row rows[] = {
+      {"plain", "http://r:1", "Bearer realm=\"http://a:2/t\",service=\"s\"", std::nullopt,
+       "http://a:2/t"},
+      {"several challenges", "http://r:1", "Basic realm=\"x\", Bearer realm=\"http://a:2/t\"",
+       std::nullopt, "http://a:2/t"},
+      {"relative", "https://r:1", "Bearer realm=\"/t\"", std::nullopt, "https://r:1/t"},
+      {"https realm behind https", "https://r:1", "Bearer realm=\"https://a:2/t\"", std::nullopt,
+       "https://a:2/t"},
+      {"http realm behind https", "https://r:1", "Bearer realm=\"http://a:2/t\"",
+       TargetErrorCode::kNoRealm, "plain http behind an https registry"},
+      {"userinfo", "http://r:1", "Bearer realm=\"http://r:1@evil:2/t\"", TargetErrorCode::kNoRealm,
+       "without userinfo"},
+      {"file", "http://r:1", "Bearer realm=\"file:///etc/passwd\"", TargetErrorCode::kNoRealm,
+       "not an absolute http(s) URL"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.label);
+    auto r = ReadBearerChallenge(row.registry, {row.header});
+    if (row.error) {
+      ASSERT_FALSE(r.has_value());
+      EXPECT_EQ(r.error().code, *row.error);
+      EXPECT_NE(r.error().message.find(row.realm_or_message), std::string::npos)
+          << r.error().message;
+    } else {
+      ASSERT_TRUE(r.has_value()) << r.error().message;
+      EXPECT_EQ(r->realm, row.realm_or_message);
+    }
+  }
+}
+
 // Nothing listening: the probe says the target is unreachable (exit code 3 upstream).
 TEST(SanityProbe, ReportsConnectionRefused) {
   net::InitHttpClientLibrary();

@@ -70,6 +70,8 @@ std::vector<CheckResult> Judge(const Case& c, const Profile& profile, const Judg
     case Layer::kFlow:
       judging::JudgeFlow(checks, c, e, outputs);
       break;
+    case Layer::kClient:  // judged by the hostile stage (harness/clients/), never here
+      break;
   }
   return checks.Take();
 }

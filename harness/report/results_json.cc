@@ -62,6 +62,8 @@ std::string_view LayerText(Layer layer) {
       return "registry";
     case Layer::kFlow:
       return "flow";
+    case Layer::kClient:
+      return "client";
   }
   return "token-endpoint";
 }

@@ -13,6 +13,8 @@ std::string_view LayerText(Layer l) {
       return "registry";
     case Layer::kFlow:
       return "flow";
+    case Layer::kClient:
+      return "client";
   }
   return "";
 }

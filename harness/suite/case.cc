@@ -24,10 +24,11 @@ std::optional<E> ParseIn(const std::array<std::pair<E, std::string_view>, N>& ta
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<Layer, std::string_view>, 3> kLayers = {{
+constexpr std::array<std::pair<Layer, std::string_view>, 4> kLayers = {{
     {Layer::kTokenEndpoint, "token-endpoint"},
     {Layer::kRegistry, "registry"},
     {Layer::kFlow, "flow"},
+    {Layer::kClient, "client"},
 }};
 
 constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts = {{

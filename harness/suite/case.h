@@ -32,8 +32,10 @@ enum class Layer {
   kTokenEndpoint,  // the realm: credentials → token (GitLab's /jwt/auth rules, token spec)
   kRegistry,       // the resource server: token → allowed/denied, challenges, error bodies
   kFlow,           // end-to-end client flows (docker login forms, real clients)
+  kClient,         // a registry client against a hostile stage (regauth clients; never in a
+                   // case file: harness/clients/ makes these cases)
 };
-std::string_view LayerName(Layer layer);  // "token-endpoint", "registry", "flow"
+std::string_view LayerName(Layer layer);  // "token-endpoint", "registry", "flow", "client"
 std::optional<Layer> ParseLayer(std::string_view name);
 
 // Verdict of a case, ordered from best to worst for the purpose of "worst of".
@@ -58,6 +60,8 @@ struct Dimensions {
   std::string relation;         // own|group|other|allowlisted|not-allowlisted|member|...
   std::string actions;          // requested actions joined with ',' in request order
   std::string login_form;       // CI login form for flow cases
+  std::string client;           // client cases: the client (regauth clients)
+  std::string scenario;         // client cases: the hostile scenario
 };
 
 // Outcome of a token request at the token endpoint (cases/README.md "Expectations").

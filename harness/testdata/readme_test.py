@@ -43,9 +43,14 @@ SKIPPED = [
     ("env -i PATH=/usr/bin:/bin docker-registry serve", "docker-registry on the fixed port 5000"),
     ('echo "$CI_REGISTRY_PASSWORD" | docker login', "needs a registry listening on 127.0.0.1:5000"),
     ('echo "$CI_DEPLOY_PASSWORD" | docker login', "needs a registry listening on 127.0.0.1:5000"),
+    ("regauth serve --scenario", "a hostile registry until killed (hostile_stage_test and the "
+     "client_grid_* tests run every scenario)"),
 ]
 # A bare `regauth run` is the whole suite against the embedded target: make run.
-SKIPPED_EXACT = {"regauth run": "the whole suite (make run)"}
+SKIPPED_EXACT = {
+    "regauth run": "the whole suite (make run)",
+    "regauth clients": "every client against every scenario (client_grid_runs_installed_clients)",
+}
 
 # Shell run after a command to check what it was for, when its exit code cannot tell
 # (eval "$(…)" exits 0 even when the command inside failed).
@@ -55,7 +60,10 @@ AFTERWARDS = [
 ]
 
 # Exit codes the README states for commands that do not exit 0.
-EXPECTED_EXIT = [("regauth run --misbehave accept-alg-none", 1)]  # "a negative control: must fail"
+EXPECTED_EXIT = [
+    ("regauth run --misbehave accept-alg-none", 1),  # "a negative control: must fail"
+    ("regauth clients --client cases/clients/controls/leaky-client.json", 1),  # "must be caught"
+]
 
 
 def command_blocks(readme):

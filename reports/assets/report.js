@@ -1,6 +1,7 @@
 // report.js — behaviour of report.html: reads the results document embedded in the page's
 // application/json script element (id "regauth-data") and builds the summary counts, the
-// breakdowns, the credential x scope x action matrix, the filters and a paginated case list.
+// breakdowns, the credential x scope x action matrix, the client x scenario grid (regauth
+// clients), the filters and a paginated case list.
 //
 // Security: the document holds bytes recorded from the registry under test. Every node is built
 // with createElement and textContent/append(string); nothing is ever parsed as HTML. The page's
@@ -13,7 +14,7 @@
   // Display order for "worst verdict" (the matrix): what needs a reader's attention first.
   const RANK = { PASS: 0, SKIP: 1, INFORMATIONAL: 2, 'NON-STRICT': 3, FAIL: 4, ERROR: 5 };
   const SHORT = { PASS: 'pass', FAIL: 'fail', 'NON-STRICT': 'n-strict', INFORMATIONAL: 'info', SKIP: 'skip', ERROR: 'error' };
-  const LAYERS = ['token-endpoint', 'registry', 'flow'];
+  const LAYERS = ['token-endpoint', 'registry', 'flow', 'client'];
   const PAGE_SIZES = [50, 100, 250, 1000];
   const BODY_PREVIEW = 16384; // characters shown before "show all"
   const PRETTY_LIMIT = 1 << 20; // bodies up to this size get a "pretty JSON" toggle
@@ -365,6 +366,67 @@
       const selected = state.cell && label.startsWith(state.cell.k + ', ' + state.cell.s + ', ' + state.cell.a + ':');
       button.classList.toggle('selected', !!selected);
     }
+  }
+
+  // ---- client x scenario grid (regauth clients) -------------------------------------------
+
+  function renderClientGrid() {
+    const section = byId('clients-section');
+    const container = byId('client-grid');
+    const cells = new Map(); // "client\u0000scenario" -> item
+    const clients = [];
+    const scenarios = [];
+    for (const it of model.items) {
+      const d = it.c.dimensions && typeof it.c.dimensions === 'object' ? it.c.dimensions : {};
+      const client = str(d.client);
+      const scenario = str(d.scenario);
+      if (it.layer !== 'client' || !client || !scenario) continue;
+      if (!clients.includes(client)) clients.push(client);
+      if (!scenarios.includes(scenario)) scenarios.push(scenario);
+      cells.set(client + '\u0000' + scenario, it);
+    }
+    if (!section || !container || cells.size === 0) return;
+    section.hidden = false;
+    scenarios.sort();
+    const head = el('tr', null, [el('th', { class: 'corner', text: 'scenario \u2193 / client \u2192' })]);
+    for (const client of clients) head.append(el('th', { text: client }));
+    const body = el('tbody');
+    for (const scenario of scenarios) {
+      const row = el('tr', null, [el('th', { class: 'row-head', scope: 'row', text: scenario })]);
+      for (const client of clients) {
+        const it = cells.get(client + '\u0000' + scenario);
+        const td = el('td');
+        if (!it) {
+          td.classList.add('cell-empty');
+          td.textContent = '\u00b7';
+        } else {
+          const failed = (Array.isArray(it.c.checks) ? it.c.checks : []).find((k) => k && k.result === 'fail');
+          const why = it.c.skip_reason || it.c.error || (failed ? failed.message || failed.observed : '');
+          const button = el('button', {
+            type: 'button',
+            class: 'cell v-' + it.verdict,
+            title: str(it.c.title) + (why ? '\n' + str(why) : ''),
+            'aria-label': client + ', ' + scenario + ': ' + it.verdict,
+            'data-case': str(it.c.id),
+            text: it.verdict === 'INFORMATIONAL' ? 'INFO' : it.verdict,
+          });
+          button.addEventListener('click', () => {
+            state.text = str(it.c.id).toLowerCase();
+            byId('filter-text').value = str(it.c.id);
+            state.verdicts = new Set(VERDICTS);
+            state.cell = null;
+            state.open = new Set([it.index]);
+            state.page = 0;
+            update();
+            scrollToCases();
+          });
+          td.append(button);
+        }
+        row.append(td);
+      }
+      body.append(row);
+    }
+    container.replaceChildren(el('table', { class: 'matrix client-grid' }, [el('thead', null, [head]), body]));
   }
 
   // ---- filters ----------------------------------------------------------------------------
@@ -931,6 +993,7 @@
     renderSummary();
     renderBreakdown();
     renderMatrix();
+    renderClientGrid();
     setupFilters();
     const openedFromHash = applyHash();
     update();
