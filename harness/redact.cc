@@ -179,6 +179,14 @@ std::optional<std::size_t> JwtSignatureOffset(std::string_view s) {
   return d2 + 1;
 }
 
+// MaskedNestedPayload returns the payload segment `payload` (base64url, a JWT's claims) with
+// the signature of every JWT-shaped string inside its claims replaced by «redacted-signature»
+// and encoded again (unpadded, as JWS compact serialisation writes it), or nullopt when the
+// claims hold no such string. GitLab's registry tokens carry one: the `user` claim is itself a
+// JWT signed with the same key (token-auth.md §3.8), and its signature must not survive either
+// when the outer token keeps its header and claims as evidence.
+std::optional<std::string> MaskedNestedPayload(std::string_view payload);
+
 // FindJwtShapes adds the signature of every "eyJ<b64>.<b64>.<b64 ≥ 16>" substring that is not a
 // public token (`is_public`).
 template <typename IsPublic>
@@ -199,6 +207,9 @@ void FindJwtShapes(std::string_view text, const IsPublic& is_public, std::vector
     if (i - sig < kMinUnknownSignature) continue;
     if (!is_public(text.substr(start, i - start))) {
       out.push_back(Span{sig, i, std::string(kRedactedSignature), 1});
+      if (auto masked = MaskedNestedPayload(text.substr(payload, sig - 1 - payload))) {
+        out.push_back(Span{payload, sig - 1, std::move(*masked), 1});
+      }
     }
     pos = i;
   }
@@ -254,6 +265,33 @@ std::string Apply(std::string_view text, std::vector<Span> spans, bool escape = 
   return out;
 }
 
+std::optional<std::string> MaskedNestedPayload(std::string_view payload) {
+  if (payload.find('.') != std::string_view::npos) return std::nullopt;
+  protocol::Base64Options lenient;
+  lenient.alphabet = protocol::Base64Alphabet::kUrl;
+  lenient.padding = protocol::Base64Options::Padding::kOptional;
+  lenient.allow_non_canonical = true;
+  auto claims = protocol::Base64Decode(payload, lenient);
+  if (!claims || claims->find("eyJ") == std::string::npos) return std::nullopt;
+  std::vector<Span> spans;
+  // Nested tokens inside the claims are never public (a forged token is exempted whole, above).
+  FindJwtShapes(
+      *claims, [](std::string_view) { return false; }, spans);
+  if (spans.empty()) return std::nullopt;
+  return protocol::Base64Encode(Apply(*claims, std::move(spans)), protocol::Base64Alphabet::kUrl,
+                                /*pad=*/!payload.empty() && payload.back() == '=');
+}
+
+// NestedSpan adds the span that masks nested JWT signatures in the payload of the JWT `jwt`,
+// which starts at `base` of the text being redacted and whose signature starts at `sig`.
+void NestedSpan(std::string_view jwt, std::size_t base, std::size_t sig, std::vector<Span>& out) {
+  const std::size_t dot = jwt.find('.');
+  if (dot == std::string_view::npos || sig <= dot + 1) return;
+  if (auto masked = MaskedNestedPayload(jwt.substr(dot + 1, sig - 1 - (dot + 1)))) {
+    out.push_back(Span{base + dot + 1, base + sig - 1, std::move(*masked), 1});
+  }
+}
+
 bool IsSensitiveParam(std::string_view decoded_name) {
   return IsAnyOf(decoded_name,
                  {"password", "passwd", "token", "access_token", "refresh_token", "id_token",
@@ -302,7 +340,7 @@ void FormSpans(std::string_view form, std::size_t base, std::vector<Span>& out) 
 
 // ---- registration ----
 
-void Redactor::AddPatternLocked(std::string text, bool signature) {
+void Redactor::AddPatternLocked(std::string text, bool signature, std::string replacement) {
   if (text.size() < kMinSecretLength || known_.count(text) > 0) return;
   const std::uint32_t prefix = Prefix4(text.data());
   if (prefix_filter_.empty()) prefix_filter_.assign(kPrefixFilterBits / 64, 0);
@@ -310,7 +348,7 @@ void Redactor::AddPatternLocked(std::string text, bool signature) {
   prefix_filter_[bit / 64] |= std::uint64_t{1} << (bit % 64);
   by_prefix_[prefix].push_back(patterns_.size());
   known_.insert(text);
-  patterns_.push_back(Pattern{std::move(text), signature});
+  patterns_.push_back(Pattern{std::move(text), signature, std::move(replacement)});
 }
 
 void Redactor::AddSecret(std::string_view secret) {
@@ -322,8 +360,14 @@ void Redactor::AddSecret(std::string_view secret) {
   }
   if (const auto sig = JwtSignatureOffset(secret);
       sig && secret.size() - *sig >= kMinSecretLength) {
-    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices.
+    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices, and the
+    // payload when its claims hold a nested JWT (whose signature is as secret as the outer one).
     AddPatternLocked(std::string(secret.substr(*sig)), /*signature=*/true);
+    const std::size_t dot = secret.find('.');
+    const std::string_view payload = secret.substr(dot + 1, *sig - 1 - (dot + 1));
+    if (auto masked = MaskedNestedPayload(payload)) {
+      AddPatternLocked(std::string(payload), /*signature=*/false, std::move(*masked));
+    }
     return;
   }
   AddPatternLocked(std::string(secret), false);
@@ -393,7 +437,10 @@ void Redactor::FindSecrets(std::string_view text, std::vector<Span>& out) const 
       if (text.size() - i >= p.text.size() &&
           std::memcmp(text.data() + i, p.text.data(), p.text.size()) == 0) {
         out.push_back(Span{i, i + p.text.size(),
-                           std::string(p.signature ? kRedactedSignature : kRedacted), 0});
+                           !p.replacement.empty()
+                               ? p.replacement
+                               : std::string(p.signature ? kRedactedSignature : kRedacted),
+                           0});
       }
     }
   }
@@ -455,6 +502,7 @@ std::string Redactor::RedactAuthorizationHeader(std::string_view value) const {
       if (*sig < cred.size()) {
         spans.push_back(Span{cred_begin + *sig, value.size(), std::string(kRedactedSignature), 1});
       }
+      NestedSpan(cred, cred_begin, *sig, spans);
     } else {
       spans.push_back(Span{cred_begin, value.size(), std::string(kRedacted), 1});
     }
@@ -556,8 +604,11 @@ std::string Redactor::RedactJsonTokenFields(std::string_view body) const {
                                : std::nullopt;
           if (!sig) {
             spans.push_back(Span{b, end, std::string(kRedacted), 1});
-          } else if (*sig < contents.size()) {
-            spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+          } else {
+            if (*sig < contents.size()) {
+              spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+            }
+            NestedSpan(contents, b, *sig, spans);
           }
         }
       } else if (IsAnyOf(*key, {"refresh_token", "identitytoken", "password", "client_secret",
