@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "protocol/json.h"
 #include "reports/evidence.h"
 
 namespace regauth::reports {
@@ -67,13 +68,17 @@ ReportResult<nlohmann::json> ReadResultsFile(const std::filesystem::path& path) 
   if (!in.read(text.data(), size)) {
     return Failure(ReportError::kIo, file.string(), "read failed");
   }
-  // nlohmann's parse_error carries the byte offset; it is caught here, at the adapter boundary.
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
+  // The core's JSON parser (protocol/json.h): duplicate keys, depth and size are limited.
+  protocol::JsonOptions o;
+  o.limits.max_bytes = kMaxResultsFileBytes;
+  o.limits.max_depth = 64;
+  auto doc = protocol::ParseJson(text, o);
+  if (!doc) {
     return Failure(ReportError::kBadValue, file.string(),
-                   "not a JSON document (byte " + std::to_string(e.byte) + ")");
+                   "not a JSON document (" + std::string(protocol::CodeName(doc.error().code)) +
+                       " at byte " + std::to_string(doc.error().offset) + ")");
   }
+  return std::move(*doc);
 }
 
 ReportResult<nlohmann::json> MergeResults(const std::vector<nlohmann::json>& inputs) {

@@ -8,6 +8,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/reference_launcher.h"
 #include "harness/cli/usage.h"
+#include "harness/results_json.h"
 #include "harness/suite/load.h"
 #include "reference_server/cli/commands.h"
 
@@ -16,7 +17,9 @@ int main(int argc, char** argv) {
       "regauth — a conformance suite for container-registry token authentication (Docker "
       "Registry v2 token auth as GitLab and distribution implement it)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "regauth 0.1.0");
+  app.set_version_flag("--version", "regauth " + std::string(regauth::harness::SuiteVersion()) +
+                                        " (commit " + std::string(regauth::harness::GitCommit()) +
+                                        ")");
   int exit_code = 0;
   regauth::harness::cli::AddInspectCommand(app, exit_code);
   regauth::harness::cli::AddRunCommand(app, exit_code,
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
   regauth::harness::cli::AddReplayCommand(app, exit_code);
   regauth::harness::cli::AddShowCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
+  regauth::harness::cli::AddReportCommand(app, exit_code);
   // One data-directory rule for both sides: the server's subcommands get the runner's default.
   const std::string default_world =
       regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());
