@@ -292,6 +292,18 @@ void NestedSpan(std::string_view jwt, std::size_t base, std::size_t sig, std::ve
   }
 }
 
+// NestedBefore masks a JWT nested in the claims of the JWT whose registered signature starts at
+// `sig` of `text` (the payload is the base64url run between the two dots before it).
+void NestedBefore(std::string_view text, std::size_t sig, std::vector<Span>& out) {
+  if (sig == 0 || text[sig - 1] != '.') return;
+  std::size_t begin = sig - 1;
+  while (begin > 0 && IsB64UrlChar(text[begin - 1])) --begin;
+  if (begin == 0 || text[begin - 1] != '.') return;
+  if (auto masked = MaskedNestedPayload(text.substr(begin, sig - 1 - begin))) {
+    out.push_back(Span{begin, sig - 1, std::move(*masked), 0});
+  }
+}
+
 bool IsSensitiveParam(std::string_view decoded_name) {
   return IsAnyOf(decoded_name,
                  {"password", "passwd", "token", "access_token", "refresh_token", "id_token",
@@ -340,7 +352,7 @@ void FormSpans(std::string_view form, std::size_t base, std::vector<Span>& out) 
 
 // ---- registration ----
 
-void Redactor::AddPatternLocked(std::string text, bool signature, std::string replacement) {
+void Redactor::AddPatternLocked(std::string text, bool signature) {
   if (text.size() < kMinSecretLength || known_.count(text) > 0) return;
   const std::uint32_t prefix = Prefix4(text.data());
   if (prefix_filter_.empty()) prefix_filter_.assign(kPrefixFilterBits / 64, 0);
@@ -348,7 +360,7 @@ void Redactor::AddPatternLocked(std::string text, bool signature, std::string re
   prefix_filter_[bit / 64] |= std::uint64_t{1} << (bit % 64);
   by_prefix_[prefix].push_back(patterns_.size());
   known_.insert(text);
-  patterns_.push_back(Pattern{std::move(text), signature, std::move(replacement)});
+  patterns_.push_back(Pattern{std::move(text), signature});
 }
 
 void Redactor::AddSecret(std::string_view secret) {
@@ -360,14 +372,9 @@ void Redactor::AddSecret(std::string_view secret) {
   }
   if (const auto sig = JwtSignatureOffset(secret);
       sig && secret.size() - *sig >= kMinSecretLength) {
-    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices, and the
-    // payload when its claims hold a nested JWT (whose signature is as secret as the outer one).
+    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices
+    // (FindSecrets masks a JWT nested in the claims in front of it, MaskedNestedPayload).
     AddPatternLocked(std::string(secret.substr(*sig)), /*signature=*/true);
-    const std::size_t dot = secret.find('.');
-    const std::string_view payload = secret.substr(dot + 1, *sig - 1 - (dot + 1));
-    if (auto masked = MaskedNestedPayload(payload)) {
-      AddPatternLocked(std::string(payload), /*signature=*/false, std::move(*masked));
-    }
     return;
   }
   AddPatternLocked(std::string(secret), false);
@@ -437,10 +444,8 @@ void Redactor::FindSecrets(std::string_view text, std::vector<Span>& out) const 
       if (text.size() - i >= p.text.size() &&
           std::memcmp(text.data() + i, p.text.data(), p.text.size()) == 0) {
         out.push_back(Span{i, i + p.text.size(),
-                           !p.replacement.empty()
-                               ? p.replacement
-                               : std::string(p.signature ? kRedactedSignature : kRedacted),
-                           0});
+                           std::string(p.signature ? kRedactedSignature : kRedacted), 0});
+        if (p.signature && !options_.mask_unknown_jwt_signatures) NestedBefore(text, i, out);
       }
     }
   }

@@ -144,11 +144,10 @@ class Redactor {
  private:
   struct Pattern {
     std::string text;
-    bool signature;           // replacement is kRedactedSignature
-    std::string replacement;  // when not empty, the replacement (a masked JWT payload)
+    bool signature;  // replacement is kRedactedSignature
   };
 
-  void AddPatternLocked(std::string text, bool signature, std::string replacement = "");
+  void AddPatternLocked(std::string text, bool signature);
   bool IsPublicToken(std::string_view token) const;
   void FindSecrets(std::string_view text, std::vector<redact_internal::Span>& out) const;
   std::string BasicReplacement(std::string_view credential) const;
