@@ -233,7 +233,7 @@ def main():
         print("\n".join(problems))
         print(f"results-schema.md: {len(problems)} problem(s)")
         sys.exit(1)
-    print(f"results-schema.md documents every member of two real runs and its example "
+    print(f"results-schema.md documents every member of five real results.json and its example "
           f"({len(tables)} object kinds)")
 
 
