@@ -52,8 +52,9 @@ command -v dpkg-shlibdeps >/dev/null || {
   { cat "$tmp/cpack.log" >&2; fail "cpack failed"; }
 deb=$(ls "$tmp"/package/regauth_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "cpack wrote no regauth_*.deb"
-dpkg-deb -c "$deb" | grep -q '\./usr/bin/regauth$' || fail "the .deb has no /usr/bin/regauth"
-dpkg-deb -c "$deb" | grep -q '\./usr/share/regauth/cases/profiles/gitlab.json$' ||
+dpkg-deb -c "$deb" >"$tmp/contents"
+grep -q '\./usr/bin/regauth$' "$tmp/contents" || fail "the .deb has no /usr/bin/regauth"
+grep -q '\./usr/share/regauth/cases/profiles/gitlab.json$' "$tmp/contents" ||
   fail "the .deb has no suite data"
 depends=$(dpkg-deb -f "$deb" Depends)
 [ -n "$depends" ] || fail "the .deb declares no Depends"
