@@ -29,6 +29,9 @@ void AddReplayCommand(CLI::App& app, int& exit_code);
 // without running it (cli/show.cc).
 void AddShowCommand(CLI::App& app, int& exit_code);
 
+// AddReportCommand: `regauth report merge DIR… --out DIR` (reports/merge.h).
+void AddReportCommand(CLI::App& app, int& exit_code);
+
 // AddWorldCommand: `regauth world check [--world W] [--cases DIR] [--min-coverage P]`
 // (harness/suite/world_check.h).
 void AddWorldCommand(CLI::App& app, int& exit_code);

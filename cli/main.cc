@@ -10,6 +10,7 @@
 #include "cli/scenario_launcher.h"
 #include "cli/server_commands.h"
 #include "cli/usage.h"
+#include "harness/report/results_json.h"
 #include "harness/suite/load.h"
 
 int main(int argc, char** argv) {
@@ -17,7 +18,9 @@ int main(int argc, char** argv) {
       "regauth — a conformance suite for container-registry token authentication (Docker "
       "Registry v2 token auth as GitLab and distribution implement it)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "regauth 0.1.0");
+  app.set_version_flag("--version", "regauth " + std::string(regauth::harness::SuiteVersion()) +
+                                        " (commit " + std::string(regauth::harness::GitCommit()) +
+                                        ")");
   int exit_code = 0;
   regauth::cli::AddInspectCommand(app, exit_code);
   regauth::cli::AddRunCommand(app, exit_code, regauth::cli::MakeReferenceLauncher(),
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
   regauth::cli::AddShowCommand(app, exit_code);
   regauth::cli::AddWorldCommand(app, exit_code);
   regauth::cli::AddClientsCommand(app, exit_code, regauth::cli::MakeScenarioLauncher());
+  regauth::cli::AddReportCommand(app, exit_code);
   // One data-directory rule for both sides: the server's subcommands get the runner's default.
   const std::string default_world =
       regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());

@@ -72,6 +72,15 @@ void AddRunCommand(CLI::App& app, int& exit_code, harness::ReferenceLauncher lau
   cmd->add_flag("--fail-fast", o->fail_fast,
                 "Stop at the first unexpected result (exit 1); the cases not run are listed in "
                 "the reports");
+  cmd->add_option("--evidence", o->evidence,
+                  "failing (default: full checks and exchanges for cases that are not PASS, a "
+                  "summary for each PASS) or all (every case whole)")
+      ->check(CLI::IsMember({"failing", "all"}));
+  cmd->add_option("--rerun-failed", o->rerun_failed,
+                  "Run only the cases that were not as expected in this results.json (or run "
+                  "directory): unexpected, stale baseline entries, not run");
+  cmd->add_flag("-v,--verbose", o->verbose,
+                "Print each unexpected case's exchanges and tool runs (redacted) on stderr");
   cmd->add_flag("--bad-credentials-last", o->bad_credentials_last,
                 "Run the cases tagged bad-credentials after all others (GitLab bans an IP after "
                 "repeated failed logins)");

@@ -25,6 +25,9 @@
 // Security (results hold bytes from the registry under test):
 //   - the document is embedded with JsonForScript in <script type="application/json">, so "<",
 //     ">", "&", U+2028, U+2029 are \u-escaped and "</script>" in a body cannot end the element;
+//     a document over 1 MiB of JSON (a whole-suite run) is embedded gzipped and base64-encoded
+//     instead, in <script type="application/gzip+base64">, and inflated by the page's script
+//     (DecompressionStream): about a tenth of the size, and base64 has no markup characters;
 //   - the few strings C++ puts in markup go through HtmlEscape;
 //   - the script builds DOM with textContent only; the CSP meta tag allows no network at all
 //     (default-src 'none'), only the page's own script by its SHA-256 hash, and enforces Trusted

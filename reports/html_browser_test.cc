@@ -14,6 +14,7 @@
 #include <string>
 #include <tuple>
 
+#include "reports/evidence.h"
 #include "reports/html.h"
 #include "reports/report_test_support.h"
 
@@ -180,6 +181,38 @@ TEST(ReportInChromium, OpensACaseFromTheFragment) {
   EXPECT_NE(dom.html.find("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x"),
             std::string::npos);
   EXPECT_EQ(dom.html.find("<img src=\"x\""), std::string::npos);
+}
+
+// A whole-suite document as `regauth run` writes it by default — thousands of summary cases
+// (evidence.h), over 1 MiB, so embedded gzipped — is inflated and counted by the page, and a
+// summary case opens with its checks (all passed) and the note that its evidence was not kept.
+TEST(ReportInChromium, InflatesAGzippedDocumentOfSummaryCases) {
+  REQUIRE_CHROMIUM(chromium);
+  json doc = test_support::LoadSample();
+  EvidenceTables tables;
+  const json list = json::array({json::array({"status", "MUST"}), json::array({"access", "MUST"})});
+  for (int i = 0; i < 9000; ++i) {
+    const json dims = {{"credential_kind", "deploy_token"},
+                       {"scopes", "read_registry"},
+                       {"actions", i % 2 ? "pull" : "push"}};
+    doc["cases"].push_back(
+        SummaryCase("gitlab/deploy_token/d" + std::to_string(i) + "/acme/app/pull",
+                    "token-endpoint", i % 7, tables.CheckList(list), tables.DimensionSet(dims)));
+  }
+  tables.WriteTo(doc);
+  ASSERT_GT(doc.dump().size(), std::size_t{1} << 20);
+  const std::string html = RenderHtml(doc);
+  ASSERT_NE(html.find("<script type=\"application/gzip+base64\" id=\"regauth-data\">"),
+            std::string::npos);
+  json expanded = doc;
+  for (json& c : expanded["cases"]) c = ExpandCase(doc, c);
+  const std::string id = "gitlab/deploy_token/d7/acme/app/pull";
+  Dom dom = RenderAndDump(chromium, doc);
+  ExpectRendered(dom, expanded, 50);
+  dom = RenderAndDump(chromium, doc, "#case=" + id);
+  ASSERT_NE(dom.html.find("class=\"case-detail\""), std::string::npos) << dom.log;
+  EXPECT_NE(dom.html.find("summary: this case passed"), std::string::npos);
+  EXPECT_NE(dom.html.find("Checks (2)"), std::string::npos);
 }
 
 // The script keeps a stopped run's banner red with the error (it rewrites the banner from the

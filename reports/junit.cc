@@ -248,7 +248,7 @@ std::string Expectation(const json& c) {
 }
 
 void TestCase(std::string& out, const json& c, CaseOutcome outcome) {
-  const std::string_view family = GetString(c, "family");
+  const std::string_view family = CaseFamily(c);
   out += "    <testcase";
   Attr(out, "classname", family);
   Attr(out, "name", GetString(c, "id"));
@@ -344,7 +344,7 @@ std::string RenderJUnit(const nlohmann::json& results) {
   if (cases.is_array()) {
     for (const json& c : cases) {
       const CaseOutcome outcome = ClassifyCase(c);
-      Suite& suite = suites[std::string(GetString(c, "family"))];
+      Suite& suite = suites[std::string(CaseFamily(c))];
       suite.cases.emplace_back(&c, outcome);
       suite.counts.Add(outcome, GetNumber(c, "duration_ms"));
       total.Add(outcome, GetNumber(c, "duration_ms"));

@@ -56,6 +56,34 @@ int WriteAll(int fd, std::string_view content) {
 
 }  // namespace
 
+std::string ResultsText(const nlohmann::json& results) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  if (!results.is_object()) return results.dump(-1, ' ', false, kReplace) + "\n";
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [key, value] : results.items()) {
+    out += first ? "\n " : ",\n ";
+    first = false;
+    out += nlohmann::json(key).dump(-1, ' ', false, kReplace);
+    out += ": ";
+    if (value.is_array() && !value.empty()) {
+      // One element per line: a case, a check list or a dimension set (grep and diff by line).
+      out += "[";
+      bool first_element = true;
+      for (const auto& element : value) {
+        out += first_element ? "\n  " : ",\n  ";
+        first_element = false;
+        out += element.dump(-1, ' ', false, kReplace);
+      }
+      out += "\n ]";
+    } else {
+      out += value.dump(-1, ' ', false, kReplace);
+    }
+  }
+  out += "\n}\n";
+  return out;
+}
+
 ReportStatus WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
   const fs::path tmp = fs::path(path).concat(".tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -125,9 +153,7 @@ ReportStatus WriteRunReports(const nlohmann::json& results, const std::filesyste
   // of results) writes them side by side: `results` is only read, which nlohmann::json allows
   // from several threads.
   auto results_json = std::async(std::launch::async, [&results, &dir] {
-    const std::string text =
-        results.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    return WriteFileAtomically(dir / "results.json", text);
+    return WriteFileAtomically(dir / "results.json", ResultsText(results));
   });
   ReportStatus valid = ValidateResults(results);
   ReportStatus junit;

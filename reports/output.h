@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "reports/results.h"
@@ -32,11 +33,16 @@ namespace regauth::reports {
 ReportResult<std::filesystem::path> PrepareRunDirectory(const std::filesystem::path& base,
                                                         std::string_view timestamp);
 
-// WriteRunReports writes into `dir` (which must exist): results.json (the document, 1-space
-// indented, ill-formed UTF-8 replaced by U+FFFD), then — if the document passes
-// ValidateResults — junit.xml and report.html. results.json is written first and kept even when
-// validation fails, so a runner bug never loses the data.
-// Errors: those of ValidateResults (only results.json was written), kIo (where = the path).
+// ResultsText is the text of results.json: each top-level member on its own line, and each
+// element of an array member (every case, check list, dimension set, not-run id…) on a line of
+// its own, compact; ill-formed UTF-8 replaced by U+FFFD. A whole-suite run stays small and one
+// case is one line for grep and diff.
+std::string ResultsText(const nlohmann::json& results);
+
+// WriteRunReports writes into `dir` (which must exist): results.json (ResultsText), then — if the
+// document passes ValidateResults — junit.xml and report.html. results.json is written first and
+// kept even when validation fails, so a runner bug never loses the data. Errors: those of
+// ValidateResults (only results.json was written), kIo (where = the path).
 ReportStatus WriteRunReports(const nlohmann::json& results, const std::filesystem::path& dir);
 
 // WriteFileAtomically writes `content` to `path` through "<path>.tmp", fsync and rename(2).

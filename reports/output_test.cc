@@ -97,6 +97,21 @@ TEST(PrepareRunDirectory, ReportsIoErrorWithPath) {
   fs::remove_all(base);
 }
 
+// results.json has one line per top-level member and per case, and parses back to the document.
+TEST(ResultsText, OneLinePerCase) {
+  const json doc = test_support::LoadSample();
+  const std::string text = ResultsText(doc);
+  EXPECT_EQ(json::parse(text), doc);
+  std::size_t case_lines = 0, pos = 0;
+  while ((pos = text.find("\n  {\"baseline\"", pos)) != std::string::npos) {
+    ++case_lines;
+    ++pos;
+  }
+  EXPECT_EQ(case_lines, doc["cases"].size());
+  EXPECT_EQ(text.find("\n \"cases\": [\n  {"), text.find("\n \"cases\""));
+  EXPECT_EQ(ResultsText(json::array({1, 2})), "[1,2]\n");
+}
+
 // results.json, junit.xml and report.html are written whole (no temporary files left) and
 // results.json parses back to the document.
 TEST(WriteRunReports, WritesTheThreeFiles) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "reports/escape.h"
+#include "reports/evidence.h"
 
 namespace regauth::reports {
 namespace {
@@ -199,11 +200,16 @@ class Validator {
  private:
   bool Header(const json& doc);
   bool Case(const json& c, const std::string& where);
+  bool SummaryCase(const json& c, const std::string& where);
+  bool Tables(const json& doc);
+  bool Index(const json& c, const std::string& where, std::string_view key, std::string_view table,
+             Need need);
   bool Check(const json& check, const std::string& where);
   bool Exchange(const json& exchange, const std::string& where);
   bool Tool(const json& tool, const std::string& where);
 
   std::optional<ReportFailure> failure_;
+  const json* doc_ = nullptr;
 };
 
 bool Validator::Document(const json& doc) {
@@ -219,7 +225,8 @@ bool Validator::Document(const json& doc) {
                 "expected \"" + std::string(kSchemaId) + "\", got \"" +
                     SanitizeUtf8(TruncateUtf8(schema->get_ref<const std::string&>(), 40)) + "\"");
   }
-  if (!Header(doc)) return false;
+  doc_ = &doc;
+  if (!Header(doc) || !Tables(doc)) return false;
   const json* cases = Member(doc, "", "cases", Kind::kArray, Need::kRequired, &ok);
   if (!ok) return false;
   std::unordered_set<std::string_view> ids;
@@ -270,11 +277,72 @@ bool Validator::Header(const json& doc) {
   return true;
 }
 
+// Tables checks the optional "check_lists" (arrays of [id, severity] pairs) and
+// "dimension_sets" (objects of strings) that summary cases index (evidence.h).
+bool Validator::Tables(const json& doc) {
+  bool ok = true;
+  if (const json* lists = Member(doc, "", "check_lists", Kind::kArray, Need::kOptional, &ok)) {
+    for (std::size_t i = 0; i < lists->size(); ++i) {
+      const std::string here = Pointer("/check_lists", i);
+      if (!(*lists)[i].is_array()) {
+        return Fail(ReportError::kWrongType, here, "expected an array of [id, severity] pairs");
+      }
+      for (std::size_t j = 0; j < (*lists)[i].size(); ++j) {
+        const json& pair = (*lists)[i][j];
+        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+          return Fail(ReportError::kWrongType, Pointer(here, j),
+                      "expected an [id, severity] pair of strings");
+        }
+      }
+    }
+  }
+  if (!ok) return false;
+  if (const json* sets = Member(doc, "", "dimension_sets", Kind::kArray, Need::kOptional, &ok)) {
+    for (std::size_t i = 0; i < sets->size(); ++i) {
+      const json& set = (*sets)[i];
+      const std::string here = Pointer("/dimension_sets", i);
+      if (!set.is_object()) return Fail(ReportError::kWrongType, here, "expected an object");
+      for (const auto& [key, value] : set.items()) {
+        if (!value.is_string()) {
+          return Fail(ReportError::kWrongType, Pointer(here, key), "expected a string");
+        }
+      }
+    }
+  }
+  return ok;
+}
+
+// Index checks that c[key] is an index into the document's `table`.
+bool Validator::Index(const json& c, const std::string& where, std::string_view key,
+                      std::string_view table, Need need) {
+  bool ok = true;
+  const json* v = Member(c, where, key, Kind::kInteger, need, &ok);
+  if (!ok || v == nullptr) return ok;
+  const json& list = GetMember(*doc_, table);
+  const int64_t i = v->get<int64_t>();
+  if (i < 0 || !list.is_array() || static_cast<std::size_t>(i) >= list.size()) {
+    return Fail(ReportError::kBadValue, Pointer(where, key),
+                "expected an index into /" + std::string(table));
+  }
+  return true;
+}
+
+// SummaryCase checks a PASS case written without its evidence (evidence.h).
+bool Validator::SummaryCase(const json& c, const std::string& where) {
+  return NonEmptyString(c, where, "id") &&
+         Enum(c, where, "layer", {kLayers[0], kLayers[1], kLayers[2]}, Need::kRequired) &&
+         Enum(c, where, "verdict", {"PASS"}, Need::kRequired) &&
+         NonNegative(c, where, "duration_ms", Need::kRequired) &&
+         Index(c, where, "check_list", "check_lists", Need::kRequired) &&
+         Index(c, where, "dimension_set", "dimension_sets", Need::kOptional);
+}
+
 bool Validator::Case(const json& c, const std::string& where) {
   if (!c.is_object()) {
     return Fail(ReportError::kWrongType, where,
                 "expected an object, got " + std::string(TypeName(c)));
   }
+  if (IsSummaryCase(c)) return SummaryCase(c, where);
   if (!NonEmptyString(c, where, "id") || !Strings(c, where, {"title"}, Need::kRequired) ||
       !NonEmptyString(c, where, "family") ||
       !Enum(c, where, "layer", {kLayers[0], kLayers[1], kLayers[2], kLayers[3]}, Need::kRequired) ||
@@ -458,11 +526,59 @@ CaseCounts CountCases(const nlohmann::json& results) {
   return counts;
 }
 
+nlohmann::json SummaryOf(const nlohmann::json& cases, int exit_code) {
+  auto verdict_counts = [] {
+    json out = json::object();
+    for (const std::string_view v : kVerdicts) out[std::string(v)] = 0;
+    return out;
+  };
+  json by_verdict = verdict_counts();
+  json by_layer = json::object();
+  json by_family = json::object();
+  json executed_by_layer = json::object();
+  json executed_by_family = json::object();
+  int total = 0, unexpected = 0, stale = 0;
+  for (const json& c : cases.is_array() ? cases : json::array()) {
+    ++total;
+    const std::string verdict(GetString(c, "verdict"));
+    const std::string layer(GetString(c, "layer"));
+    const std::string family(CaseFamily(c));
+    if (!by_verdict.contains(verdict)) continue;  // an unknown verdict (unvalidated document)
+    by_verdict[verdict] = by_verdict[verdict].get<int>() + 1;
+    if (!by_layer.contains(layer)) by_layer[layer] = verdict_counts();
+    if (!by_family.contains(family)) by_family[family] = verdict_counts();
+    by_layer[layer][verdict] = by_layer[layer][verdict].get<int>() + 1;
+    by_family[family][verdict] = by_family[family][verdict].get<int>() + 1;
+    if (verdict != "SKIP") {
+      executed_by_layer[layer] = executed_by_layer.value(layer, 0) + 1;
+      executed_by_family[family] = executed_by_family.value(family, 0) + 1;
+    }
+    if (GetBool(c, "unexpected")) ++unexpected;
+    if (GetBool(GetMember(c, "baseline"), "stale")) ++stale;
+  }
+  json s;
+  s["total"] = total;
+  s["by_verdict"] = std::move(by_verdict);
+  s["by_layer"] = std::move(by_layer);
+  s["by_family"] = std::move(by_family);
+  s["executed_by_layer"] = std::move(executed_by_layer);
+  s["executed_by_family"] = std::move(executed_by_family);
+  s["unexpected"] = unexpected;
+  s["stale_baseline"] = stale;
+  s["exit_code"] = exit_code;
+  return s;
+}
+
 std::string_view FamilyOf(std::string_view id) {
   const std::size_t first = id.find('/');
   if (first == std::string_view::npos) return id;
   const std::size_t second = id.find('/', first + 1);
   return second == std::string_view::npos ? id : id.substr(0, second);
+}
+
+std::string_view CaseFamily(const nlohmann::json& c) {
+  const std::string_view family = GetString(c, "family");
+  return family.empty() ? FamilyOf(GetString(c, "id")) : family;
 }
 
 std::string_view RunError(const nlohmann::json& results) {

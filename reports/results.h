@@ -111,9 +111,20 @@ struct CaseCounts {
 // CountCases counts the elements of results["cases"] (a missing array counts as empty).
 CaseCounts CountCases(const nlohmann::json& results);
 
+// SummaryOf counts `cases` (an array of case objects, full or summary) into the document's
+// "summary" object: total, by_verdict (every verdict present), by_layer and by_family (verdict →
+// count), executed_by_layer and executed_by_family (cases other than SKIP), unexpected,
+// stale_baseline and `exit_code` (results-schema.md "summary"). The family of a case without
+// "family" is FamilyOf its id.
+nlohmann::json SummaryOf(const nlohmann::json& cases, int exit_code);
+
 // FamilyOf returns the family of a case id: its first two '/'-separated segments
 // (results-schema.md "Families"; the whole id when it has fewer).
 std::string_view FamilyOf(std::string_view id);
+
+// CaseFamily returns the case's "family", or FamilyOf its id when it has none (a summary case,
+// evidence.h).
+std::string_view CaseFamily(const nlohmann::json& c);
 
 // RunError returns run.error, why the run stopped before every selected case ran (the sanity
 // probe failed, the target banned the client IP), or "" for a run that completed. A stopped run

@@ -9,12 +9,14 @@ packages=(
   cmake make g++ clang-14 libclang-rt-14-dev clang-format-14 pkg-config
   # libraries (find_package)
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libboost-dev libcli11-dev
+  nlohmann-json3-dev libboost-dev libcli11-dev zlib1g-dev
   # real peers and tools used by tests and benchmarks
   docker-registry skopeo wrk openssl curl ca-certificates chromium python3
   # registry clients `regauth clients` drives (README "Client conformance"); node runs the npm
   # client libraries of cases/clients/node (scripts/install-node-clients.sh)
   podman buildah containerd nodejs
+  # ci/ templates test (python3-yaml), .clusterfuzzlite/ build test and CPack (zip, unzip, dpkg-dev)
+  python3-yaml zip unzip dpkg-dev
   # scripts/validate-data.py: the data files against cases/schema/ (Draft 2020-12)
   python3-jsonschema
 )

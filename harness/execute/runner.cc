@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "harness/judge/baseline.h"
 #include "harness/judge/profile.h"
 #include "harness/report/results_json.h"
+#include "harness/report/transcript.h"
 #include "harness/safety/redact.h"
 #include "harness/select/selection.h"
 #include "harness/suite/data_file.h"
@@ -23,6 +25,8 @@
 #include "net/oci_image.h"
 #include "protocol/keys.h"
 #include "protocol/world.h"
+#include "reports/evidence.h"
+#include "reports/merge.h"
 #include "reports/output.h"
 
 namespace regauth::harness {
@@ -70,10 +74,13 @@ std::string FirstFailure(const CaseResult& r) {
   return "expected " + std::string(VerdictText(r.expected_verdict));
 }
 
+// kVerboseBodyBytes: -v shows this much of each body (results.json has them whole).
+constexpr std::size_t kVerboseBodyBytes = 2048;
+
 // Progress draws the bar and prints unexpected results as they arrive.
 class Progress {
  public:
-  Progress(const RunIo& io, bool bar) : io_(io), bar_(bar) {}
+  Progress(const RunIo& io, bool bar, bool verbose) : io_(io), bar_(bar), verbose_(verbose) {}
 
   void OnResult(const ExecutedCase& e, std::size_t done, std::size_t total) {
     const CaseResult& r = e.result;
@@ -83,7 +90,8 @@ class Progress {
       ++unexpected_;
       ClearBar();
       io_.err << "UNEXPECTED " << VerdictText(r.verdict) << " " << r.c->id << ": "
-              << FirstFailure(r) << "\n";
+              << TerminalSafe(FirstFailure(r)) << "\n";
+      if (verbose_) io_.err << CaseTranscript(e, kVerboseBodyBytes);
     }
     const auto now = Clock::now();
     if (bar_ &&
@@ -114,6 +122,7 @@ class Progress {
 
   const RunIo& io_;
   bool bar_;
+  bool verbose_;
   bool drawn_ = false;
   std::size_t failed_ = 0, errors_ = 0, unexpected_ = 0;
   Clock::time_point last_draw_{};
@@ -182,6 +191,27 @@ std::optional<std::string> CheckMisbehaviours(const RunOptions& o, TargetKind ki
   return std::nullopt;
 }
 
+// RerunIds reads the ids of the cases of a results.json that were not as expected: unexpected,
+// a stale baseline entry, or selected but not run because the run stopped (run.not_run_ids).
+protocol::Expected<std::set<std::string>, std::string> RerunIds(const std::string& path) {
+  auto doc = reports::ReadResultsFile(path);
+  if (!doc) return protocol::Unexpected<std::string>(doc.error().Describe());
+  if (auto valid = reports::ValidateResults(*doc); !valid) {
+    return protocol::Unexpected<std::string>(valid.error().Describe());
+  }
+  std::set<std::string> ids;
+  for (const Json& c : (*doc)["cases"]) {
+    const reports::CaseOutcome outcome = reports::ClassifyCase(c);
+    if (reports::GetBool(c, "unexpected") || outcome == reports::CaseOutcome::kStaleBaseline) {
+      ids.insert(c["id"].get<std::string>());
+    }
+  }
+  for (const Json& id : reports::GetMember(reports::GetMember(*doc, "run"), "not_run_ids")) {
+    if (id.is_string()) ids.insert(id.get<std::string>());
+  }
+  return ids;
+}
+
 std::string Pad(std::string_view s, std::size_t width, bool right = false) {
   std::string text(s);
   if (text.size() >= width) return text;
@@ -221,6 +251,9 @@ PhaseResult CheckFlags(const RunOptions& o, TargetKind* kind, Selection* sel) {
   if (o.list_format != "text" && o.list_format != "json") return "--format must be text or json";
   if (o.list_format != "text" && !o.list) return "--format applies to --list only";
   if (o.jobs < 0) return "--jobs must be at least 1";
+  if (o.evidence != reports::kEvidenceFailing && o.evidence != reports::kEvidenceAll) {
+    return "--evidence must be failing or all, got '" + o.evidence + "'";
+  }
   if (o.rate < 0) return "--rate must be >= 0 (0 = unlimited)";
   if (o.timeout_ms <= 0) return "--timeout must be a positive number of milliseconds";
   sel->filter = o.filter;
@@ -287,6 +320,7 @@ RunRecord StartRecord(const RunOptions& o, int64_t started_ms, TargetKind kind, 
                       bool signing_key_given, const Redactor& redactor) {
   RunRecord record;
   record.started_at_ms = started_ms;
+  record.evidence = o.evidence;
   for (const auto& a : o.argv) record.argv.push_back(redactor.Redact(a));
   // Default: one job more than cores. A case mostly waits for the target (the reference target
   // signs two RSA signatures per token on the same cores), so one extra job keeps them busy.
@@ -297,6 +331,7 @@ RunRecord StartRecord(const RunOptions& o, int64_t started_ms, TargetKind kind, 
                       {"exclude_tags", o.exclude_tags},
                       {"shard", o.shard.empty() ? "1/1" : o.shard},
                       {"listed", listed}};
+  if (!o.rerun_failed.empty()) record.selection["rerun_failed"] = o.rerun_failed;
   record.target_kind = std::string(TargetKindName(kind));
   record.profile = o.profile;
   record.config = {{"world", world_path},
@@ -449,6 +484,16 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   TargetKind kind;
   Selection sel;
   if (auto why = CheckFlags(o, &kind, &sel)) return Usage(io, *why);
+  if (!o.rerun_failed.empty()) {
+    auto ids = RerunIds(o.rerun_failed);
+    if (!ids) return Usage(io, "--rerun-failed " + o.rerun_failed + ": " + ids.error());
+    if (ids->empty()) {
+      io.out << "regauth run: every case of " << o.rerun_failed
+             << " was as expected: nothing to rerun\n";
+      return kExitOk;
+    }
+    sel.ids = std::move(*ids);
+  }
   const std::string cases_dir = o.cases_dir.empty() ? DefaultCasesDir() : o.cases_dir;
   const std::string world_path = o.world_path.empty() ? DefaultWorldFile(cases_dir) : o.world_path;
   auto loaded = std::make_unique<Loaded>();
@@ -522,7 +567,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     for (const Case* c : selected) record.not_run_ids.push_back(c->id);
     std::sort(record.not_run_ids.begin(), record.not_run_ids.end());
     record.not_run = record.not_run_ids.size();
-    write_reports(BuildResults(record, {}));
+    write_reports(BuildResults(record, std::vector<ExecutedCase>{}));
     return kExitTarget;
   }
   for (const auto& f : (*target)->findings()) io.err << "regauth run: finding: " << f << "\n";
@@ -538,7 +583,7 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
     io.err << "regauth run: " << *why << "\n";
     return kExitTarget;
   }
-  Progress progress(io, io.progress_tty && o.progress);
+  Progress progress(io, io.progress_tty && o.progress, o.verbose);
   ExecutorOptions eo;
   eo.jobs = record.jobs;
   eo.strict = o.strict;
@@ -549,7 +594,10 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   eo.on_result = [&](const ExecutedCase& e, std::size_t done, std::size_t total) {
     progress.OnResult(e, done, total);
   };
-  eo.render = [](const ExecutedCase& e) { return CaseJson(e); };
+  // Built on the worker threads: whole cases only; summary cases cost nothing to build later.
+  eo.render = [evidence = o.evidence](const ExecutedCase& e) {
+    return KeepsEvidence(e, evidence) ? CaseJson(e) : Json();
+  };
   ExecutionOutcome outcome = ExecuteCases(selected, ctx, eo);
   progress.Finish();
 

@@ -62,7 +62,15 @@ struct RunOptions {
   std::string list_format = "text";  // --format with --list: "text" (one line per case) or "json"
   bool bad_credentials_last = false;
   bool fail_fast = false;  // stop at the first unexpected result (exit 1; the rest are not run)
-  int jobs = 0;            // 0 = number of cores + 1
+  // evidence: "failing" (default: full evidence for cases that are not PASS, a summary case for
+  // each PASS, reports/evidence.h) or "all" (every case whole).
+  std::string evidence = "failing";
+  // rerun_failed: a results.json (or its run directory) whose cases that were not as expected
+  // (unexpected, a stale baseline entry, or not run because the run stopped) are the only ones
+  // selected, further narrowed by the other selection flags.
+  std::string rerun_failed;
+  bool verbose = false;  // -v: print each unexpected case's exchanges (redacted) on stderr
+  int jobs = 0;          // 0 = number of cores + 1
   double rate = 0;
   int timeout_ms = 10000;
   bool progress = true;  // --no-progress clears it

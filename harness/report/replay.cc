@@ -12,6 +12,8 @@
 #include "harness/safety/redact.h"
 #include "protocol/base64.h"
 #include "protocol/json.h"
+#include "reports/evidence.h"
+#include "reports/merge.h"
 #include "reports/results.h"
 
 namespace regauth::harness {
@@ -434,22 +436,10 @@ std::string PrintfFormat(std::string_view s) {
 }
 
 protocol::Expected<nlohmann::json, std::string> LoadResults(const std::string& path) {
-  std::string file = path;
-  if (!file.ends_with(".json")) file += "/results.json";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return protocol::Unexpected<std::string>(file + ": cannot be read");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  protocol::JsonOptions o;
-  o.limits.max_bytes = std::size_t{1} << 31;
-  o.limits.max_depth = 64;
-  auto doc = protocol::ParseJson(text, o);
-  if (!doc) {
-    return protocol::Unexpected<std::string>(file + ": not JSON (" +
-                                             std::string(CodeName(doc.error().code)) + " at byte " +
-                                             std::to_string(doc.error().offset) + ")");
-  }
+  auto doc = reports::ReadResultsFile(path);
+  if (!doc) return protocol::Unexpected<std::string>(doc.error().Describe());
   if (auto s = reports::ValidateResults(*doc); !s) {
-    return protocol::Unexpected<std::string>(file + ": " + s.error().Describe());
+    return protocol::Unexpected<std::string>(path + ": " + s.error().Describe());
   }
   return std::move(*doc);
 }
@@ -463,6 +453,12 @@ protocol::Expected<std::string, std::string> RenderReplay(const nlohmann::json& 
   const Json& cases = results.value("cases", Json::array());
   for (const auto& c : cases) {
     if (c.is_object() && Str(c, "id") == case_id) {
+      if (reports::IsSummaryCase(c)) {
+        return protocol::Unexpected<std::string>(
+            "case '" + std::string(case_id) +
+            "' passed: the run kept which checks held but not its exchanges (a PASS case's "
+            "evidence is kept only with regauth run --evidence all)");
+      }
       try {
         ScriptBuilder b(results, c, options);
         return b.Build();

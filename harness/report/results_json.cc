@@ -4,6 +4,8 @@
 
 #include "harness/select/selection.h"
 #include "harness/suite/case_loader.h"
+#include "reports/evidence.h"
+#include "reports/results.h"
 
 #ifndef REGAUTH_VERSION
 #define REGAUTH_VERSION "0.0.0"
@@ -25,13 +27,15 @@ Json Headers(const std::vector<std::pair<std::string, std::string>>& headers) {
   return out;
 }
 
-Json VerdictCounts() {
-  Json out = Json::object();
-  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kNonStrict, Verdict::kInformational,
-                    Verdict::kSkip, Verdict::kError}) {
-    out[std::string(VerdictText(v))] = 0;
-  }
-  return out;
+// WrittenCase is case `e` as `evidence` writes it: whole (CaseJson) or as a summary case.
+Json WrittenCase(const ExecutedCase& e, std::string_view evidence,
+                 reports::EvidenceTables& tables) {
+  if (KeepsEvidence(e, evidence)) return CaseJson(e);
+  const CaseResult& r = e.result;
+  Json list = Json::array();
+  for (const auto& k : r.checks) list.push_back(Json::array({k.id, SeverityText(k.severity)}));
+  return reports::SummaryCase(r.c->id, LayerText(r.c->layer), r.duration_ms, tables.CheckList(list),
+                              tables.DimensionSet(DimensionsToJson(r.c->dims)));
 }
 
 }  // namespace
@@ -185,53 +189,27 @@ Json CaseJson(const ExecutedCase& e) {
   return j;
 }
 
-Json SummaryJson(const std::vector<ExecutedCase>& cases, int exit_code) {
-  Json s;
-  Json by_verdict = VerdictCounts();
-  Json by_layer = Json::object();
-  Json by_family = Json::object();
-  Json executed_by_layer = Json::object();
-  Json executed_by_family = Json::object();
-  int unexpected = 0;
-  int stale = 0;
-  for (const auto& e : cases) {
-    const CaseResult& r = e.result;
-    const std::string verdict(VerdictText(r.verdict));
-    const std::string layer(LayerText(r.c->layer));
-    const std::string family = FamilyOf(r.c->id);
-    by_verdict[verdict] = by_verdict[verdict].get<int>() + 1;
-    if (!by_layer.contains(layer)) by_layer[layer] = VerdictCounts();
-    if (!by_family.contains(family)) by_family[family] = VerdictCounts();
-    by_layer[layer][verdict] = by_layer[layer][verdict].get<int>() + 1;
-    by_family[family][verdict] = by_family[family][verdict].get<int>() + 1;
-    if (r.verdict != Verdict::kSkip) {
-      executed_by_layer[layer] = executed_by_layer.value(layer, 0) + 1;
-      executed_by_family[family] = executed_by_family.value(family, 0) + 1;
-    }
-    if (r.unexpected) ++unexpected;
-    if (r.stale_baseline) ++stale;
-  }
-  s["total"] = cases.size();
-  s["by_verdict"] = std::move(by_verdict);
-  s["by_layer"] = std::move(by_layer);
-  s["by_family"] = std::move(by_family);
-  s["executed_by_layer"] = std::move(executed_by_layer);
-  s["executed_by_family"] = std::move(executed_by_family);
-  s["unexpected"] = unexpected;
-  s["stale_baseline"] = stale;
-  s["exit_code"] = exit_code;
-  return s;
+bool KeepsEvidence(const ExecutedCase& e, std::string_view evidence) {
+  const CaseResult& r = e.result;
+  return evidence != reports::kEvidenceFailing || r.verdict != Verdict::kPass || r.unexpected ||
+         r.stale_baseline;
 }
 
 Json BuildResults(const RunRecord& run, std::vector<ExecutedCase>&& cases) {
   static const std::vector<ExecutedCase> kNoCases;
   Json doc = BuildResults(run, kNoCases);
-  doc["summary"] = SummaryJson(cases, run.exit_code);
+  reports::EvidenceTables tables;
   Json::array_t& list = doc["cases"].get_ref<Json::array_t&>();
   list.reserve(cases.size());
   for (auto& e : cases) {
-    list.push_back(e.rendered.is_object() ? std::move(e.rendered) : CaseJson(e));
+    if (e.rendered.is_object()) {
+      list.push_back(std::move(e.rendered));
+    } else {
+      list.push_back(WrittenCase(e, run.evidence, tables));
+    }
   }
+  tables.WriteTo(doc);
+  doc["summary"] = reports::SummaryOf(doc["cases"], run.exit_code);
   return doc;
 }
 
@@ -246,6 +224,7 @@ Json BuildResults(const RunRecord& run, const std::vector<ExecutedCase>& cases) 
   r["argv"] = run.argv;
   r["jobs"] = run.jobs;
   r["selection"] = run.selection;
+  r["evidence"] = run.evidence;
   if (run.error) r["error"] = *run.error;
   if (run.not_run > 0) r["not_run"] = run.not_run;
   if (!run.not_run_ids.empty()) r["not_run_ids"] = run.not_run_ids;
@@ -263,11 +242,15 @@ Json BuildResults(const RunRecord& run, const std::vector<ExecutedCase>& cases) 
   doc["target"] = std::move(t);
   doc["profile"] = run.profile;
   doc["config"] = run.config;
-  doc["summary"] = SummaryJson(cases, run.exit_code);
+  reports::EvidenceTables tables;
   Json list = Json::array();
   list.get_ref<Json::array_t&>().reserve(cases.size());
-  for (const auto& e : cases) list.push_back(e.rendered.is_object() ? e.rendered : CaseJson(e));
+  for (const auto& e : cases) {
+    list.push_back(e.rendered.is_object() ? e.rendered : WrittenCase(e, run.evidence, tables));
+  }
   doc["cases"] = std::move(list);
+  tables.WriteTo(doc);
+  doc["summary"] = reports::SummaryOf(doc["cases"], run.exit_code);
   return doc;
 }
 

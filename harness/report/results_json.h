@@ -54,7 +54,14 @@ struct RunRecord {
   std::optional<std::string> error;      // why the run stopped early (probe failure, IP ban)
   std::size_t not_run = 0;               // selected cases that never started (abort)
   std::vector<std::string> not_run_ids;  // their ids ("run.not_run_ids"), sorted
+  // evidence: "all" writes every case whole; "failing" (what `regauth run` writes by default)
+  // writes a PASS case that KeepsEvidence refuses as a summary case (reports/evidence.h).
+  std::string evidence = "all";
 };
+
+// KeepsEvidence: case `e` is written whole under `evidence` ("all", or "failing": every case
+// but an expected PASS — a PASS that is unexpected or has a stale baseline entry is kept whole).
+bool KeepsEvidence(const ExecutedCase& e, std::string_view evidence);
 
 // Rfc3339Utc renders Unix milliseconds as "2026-11-25T13:17:41Z" (seconds precision).
 std::string Rfc3339Utc(int64_t unix_ms);
@@ -62,13 +69,11 @@ std::string Rfc3339Utc(int64_t unix_ms);
 // CaseJson renders one executed case as an element of "cases".
 nlohmann::json CaseJson(const ExecutedCase& e);
 
-// SummaryJson counts the cases: total, by_verdict, by_layer, by_family, executed_by_layer,
-// executed_by_family, unexpected, stale_baseline (and exit_code from `exit_code`).
-nlohmann::json SummaryJson(const std::vector<ExecutedCase>& cases, int exit_code);
-
 // BuildResults assembles the whole document; cases keep the given order (the executor sorts
 // them by id). A case whose `rendered` element is already built (ExecutorOptions::render) is
-// copied from it instead of being rendered again.
+// copied from it instead of being rendered again; a case KeepsEvidence refuses is written as a
+// summary case, its check list and dimensions interned in "check_lists" / "dimension_sets".
+// "summary" is reports::SummaryOf the written cases.
 nlohmann::json BuildResults(const RunRecord& run, const std::vector<ExecutedCase>& cases);
 // BuildResults (rvalue): the same, moving each case's `rendered` element into the document.
 nlohmann::json BuildResults(const RunRecord& run, std::vector<ExecutedCase>&& cases);

@@ -179,6 +179,14 @@ std::optional<std::size_t> JwtSignatureOffset(std::string_view s) {
   return d2 + 1;
 }
 
+// MaskedNestedPayload returns the payload segment `payload` (base64url, a JWT's claims) with
+// the signature of every JWT-shaped string inside its claims replaced by «redacted-signature»
+// and encoded again (unpadded, as JWS compact serialisation writes it), or nullopt when the
+// claims hold no such string. GitLab's registry tokens carry one: the `user` claim is itself a
+// JWT signed with the same key (token-auth.md §3.8), and its signature must not survive either
+// when the outer token keeps its header and claims as evidence.
+std::optional<std::string> MaskedNestedPayload(std::string_view payload);
+
 // FindJwtShapes adds the signature of every "eyJ<b64>.<b64>.<b64 ≥ 16>" substring that is not a
 // public token (`is_public`).
 template <typename IsPublic>
@@ -199,6 +207,9 @@ void FindJwtShapes(std::string_view text, const IsPublic& is_public, std::vector
     if (i - sig < kMinUnknownSignature) continue;
     if (!is_public(text.substr(start, i - start))) {
       out.push_back(Span{sig, i, std::string(kRedactedSignature), 1});
+      if (auto masked = MaskedNestedPayload(text.substr(payload, sig - 1 - payload))) {
+        out.push_back(Span{payload, sig - 1, std::move(*masked), 1});
+      }
     }
     pos = i;
   }
@@ -252,6 +263,45 @@ std::string Apply(std::string_view text, std::vector<Span> spans, bool escape = 
   }
   copy(pos, text.size());
   return out;
+}
+
+std::optional<std::string> MaskedNestedPayload(std::string_view payload) {
+  if (payload.find('.') != std::string_view::npos) return std::nullopt;
+  protocol::Base64Options lenient;
+  lenient.alphabet = protocol::Base64Alphabet::kUrl;
+  lenient.padding = protocol::Base64Options::Padding::kOptional;
+  lenient.allow_non_canonical = true;
+  auto claims = protocol::Base64Decode(payload, lenient);
+  if (!claims || claims->find("eyJ") == std::string::npos) return std::nullopt;
+  std::vector<Span> spans;
+  // Nested tokens inside the claims are never public (a forged token is exempted whole, above).
+  FindJwtShapes(
+      *claims, [](std::string_view) { return false; }, spans);
+  if (spans.empty()) return std::nullopt;
+  return protocol::Base64Encode(Apply(*claims, std::move(spans)), protocol::Base64Alphabet::kUrl,
+                                /*pad=*/!payload.empty() && payload.back() == '=');
+}
+
+// NestedSpan adds the span that masks nested JWT signatures in the payload of the JWT `jwt`,
+// which starts at `base` of the text being redacted and whose signature starts at `sig`.
+void NestedSpan(std::string_view jwt, std::size_t base, std::size_t sig, std::vector<Span>& out) {
+  const std::size_t dot = jwt.find('.');
+  if (dot == std::string_view::npos || sig <= dot + 1) return;
+  if (auto masked = MaskedNestedPayload(jwt.substr(dot + 1, sig - 1 - (dot + 1)))) {
+    out.push_back(Span{base + dot + 1, base + sig - 1, std::move(*masked), 1});
+  }
+}
+
+// NestedBefore masks a JWT nested in the claims of the JWT whose registered signature starts at
+// `sig` of `text` (the payload is the base64url run between the two dots before it).
+void NestedBefore(std::string_view text, std::size_t sig, std::vector<Span>& out) {
+  if (sig == 0 || text[sig - 1] != '.') return;
+  std::size_t begin = sig - 1;
+  while (begin > 0 && IsB64UrlChar(text[begin - 1])) --begin;
+  if (begin == 0 || text[begin - 1] != '.') return;
+  if (auto masked = MaskedNestedPayload(text.substr(begin, sig - 1 - begin))) {
+    out.push_back(Span{begin, sig - 1, std::move(*masked), 0});
+  }
 }
 
 bool IsSensitiveParam(std::string_view decoded_name) {
@@ -322,7 +372,8 @@ void Redactor::AddSecret(std::string_view secret) {
   }
   if (const auto sig = JwtSignatureOffset(secret);
       sig && secret.size() - *sig >= kMinSecretLength) {
-    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices.
+    // Base64url and '.' have no other spelling in URLs or JSON: the signature suffices
+    // (FindSecrets masks a JWT nested in the claims in front of it, MaskedNestedPayload).
     AddPatternLocked(std::string(secret.substr(*sig)), /*signature=*/true);
     return;
   }
@@ -394,6 +445,7 @@ void Redactor::FindSecrets(std::string_view text, std::vector<Span>& out) const 
           std::memcmp(text.data() + i, p.text.data(), p.text.size()) == 0) {
         out.push_back(Span{i, i + p.text.size(),
                            std::string(p.signature ? kRedactedSignature : kRedacted), 0});
+        if (p.signature && !options_.mask_unknown_jwt_signatures) NestedBefore(text, i, out);
       }
     }
   }
@@ -455,6 +507,7 @@ std::string Redactor::RedactAuthorizationHeader(std::string_view value) const {
       if (*sig < cred.size()) {
         spans.push_back(Span{cred_begin + *sig, value.size(), std::string(kRedactedSignature), 1});
       }
+      NestedSpan(cred, cred_begin, *sig, spans);
     } else {
       spans.push_back(Span{cred_begin, value.size(), std::string(kRedacted), 1});
     }
@@ -556,8 +609,11 @@ std::string Redactor::RedactJsonTokenFields(std::string_view body) const {
                                : std::nullopt;
           if (!sig) {
             spans.push_back(Span{b, end, std::string(kRedacted), 1});
-          } else if (*sig < contents.size()) {
-            spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+          } else {
+            if (*sig < contents.size()) {
+              spans.push_back(Span{b + *sig, end, std::string(kRedactedSignature), 1});
+            }
+            NestedSpan(contents, b, *sig, spans);
           }
         }
       } else if (IsAnyOf(*key, {"refresh_token", "identitytoken", "password", "client_secret",

@@ -12,7 +12,9 @@
 //   1. Known secrets. Every registered secret is replaced wherever it occurs, in its raw,
 //      percent-encoded (%20 and '+' for space, upper- and lower-case hex) and JSON-escaped
 //      spellings. A JWT secret is registered by its signature only, so its header and claims
-//      stay readable as evidence (they are not usable without the signature).
+//      stay readable as evidence (they are not usable without the signature) — except that a
+//      JWT nested in the claims (GitLab's `user` claim) has its own signature masked inside
+//      the payload, which is re-encoded around the marker.
 //   2. Structure. Authorization credentials (Basic shows the username only; a Bearer JWT keeps
 //      header and claims), JSON `token`/`access_token`/`refresh_token`/... fields, sensitive URL
 //      query and form parameters (`password`, `private_token`, ...), URL userinfo passwords,
@@ -108,7 +110,8 @@ class Redactor {
   // the scheme and separator exactly as sent (case, spaces, TAB are evidence):
   //   Basic <b64 of user:pass>   → Basic «redacted user=alice»   (user escaped, ≤ 64 bytes)
   //   Basic <anything else>      → Basic «redacted»
-  //   Bearer <JWT>               → Bearer <header>.<payload>.«redacted-signature»
+  //   Bearer <JWT>               → Bearer <header>.<payload>.«redacted-signature» (a JWT
+  //                                nested in the payload's claims gets its signature masked)
   //   Bearer <other>, <scheme> x → <scheme> «redacted»;   a value with no space → «redacted»
   //   a scheme alone ("Bearer")  → unchanged
   std::string RedactAuthorizationHeader(std::string_view value) const;

@@ -122,6 +122,51 @@ TEST(Redactor, DeduplicatesPatternsAndRegistersJwtBySignature) {
   EXPECT_EQ(plain.Redact(kJwt), kJwtRedacted);
 }
 
+// GitLab's registry token carries a nested JWT in its `user` claim, signed with the same key
+// (token-auth.md §3.8). Keeping the outer header and claims as evidence must not keep the nested
+// signature readable inside them (security finding, issue 9): every path that keeps a JWT's
+// claims — a JSON token member, a Bearer credential, free text, a registered secret with the
+// safety net off — masks it inside the re-encoded payload, and the claims stay readable.
+TEST(Redactor, MasksTheSignatureOfAJwtNestedInTheClaims) {
+  const std::string nested_signature = Base64UrlEncode("nested-user-jwt-signature-0123456789abc");
+  const std::string nested = Base64UrlEncode(R"({"alg":"RS256","typ":"JWT"})") + "." +
+                             Base64UrlEncode(R"({"username":"dana","user_type":"human"})") + "." +
+                             nested_signature;
+  const std::string claims = R"({"iss":"gitlab-issuer","sub":"dana","user":")" + nested + R"("})";
+  const std::string outer = kHeader + "." + Base64UrlEncode(claims) + "." + kSignature;
+  const std::string masked_claims = R"({"iss":"gitlab-issuer","sub":"dana","user":")" +
+                                    nested.substr(0, nested.rfind('.') + 1) +
+                                    std::string(kRedactedSignature) + R"("})";
+  const std::string want =
+      kHeader + "." + Base64UrlEncode(masked_claims) + "." + std::string(kRedactedSignature);
+  // Before the fix the payload came out unchanged: decoding it gave the nested signature back.
+  ASSERT_NE(want, kHeader + "." + Base64UrlEncode(claims) + "." + std::string(kRedactedSignature));
+
+  Redactor r;
+  EXPECT_EQ(r.RedactJsonTokenFields(R"({"token":")" + outer + R"("})"),
+            R"({"token":")" + want + R"("})");
+  EXPECT_EQ(r.RedactAuthorizationHeader("Bearer " + outer), "Bearer " + want);
+  EXPECT_EQ(r.Redact("token " + outer + " end"), "token " + want + " end");
+  RedactorOptions no_net;
+  no_net.mask_unknown_jwt_signatures = false;
+  Redactor registered(no_net);
+  registered.AddSecret(outer);
+  EXPECT_EQ(registered.Redact("token " + outer), "token " + want);
+  // The claims stay evidence: the masked payload decodes to them, minus the nested signature.
+  const std::string payload = want.substr(kHeader.size() + 1, want.rfind('.') - kHeader.size() - 1);
+  protocol::Base64Options url;
+  url.alphabet = protocol::Base64Alphabet::kUrl;
+  url.padding = protocol::Base64Options::Padding::kOptional;
+  const auto decoded = protocol::Base64Decode(payload, url);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, masked_claims);
+  EXPECT_EQ(decoded->find(nested_signature), std::string::npos);
+  // A token the suite forged stays whole, nested token included (it is no secret of the target).
+  Redactor forged;
+  forged.AddPublicToken(outer);
+  EXPECT_EQ(forged.RedactAuthorizationHeader("Bearer " + outer), "Bearer " + outer);
+}
+
 // With the safety net off, an unregistered JWT (e.g. a forged test token) is shown whole.
 TEST(Redactor, UnknownJwtSignatureNetCanBeTurnedOff) {
   RedactorOptions o;

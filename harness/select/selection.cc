@@ -119,6 +119,7 @@ bool Selects(const Selection& s, const Case& c) {
   if (HasAny(c.tags, s.exclude_tags)) return false;
   if (!AppliesToProfile(c, s.profile)) return false;
   if (s.shard && !InShard(c.id, *s.shard)) return false;
+  if (s.ids && s.ids->count(c.id) == 0) return false;
   return true;
 }
 

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,7 @@ struct Selection {
   std::vector<std::string> exclude_tags;  // drop cases carrying any of these tags
   std::string profile;                    // keep cases whose `profiles` is empty or names it
   std::optional<Shard> shard;
+  std::optional<std::set<std::string>> ids;  // keep only these ids (`run --rerun-failed`)
 };
 
 // AppliesToProfile reports whether `c` runs under `profile` ("" = any profile).

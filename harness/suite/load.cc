@@ -17,6 +17,13 @@ namespace regauth::harness {
 std::string DefaultCasesDir() {
   std::error_code ec;
   if (std::filesystem::is_directory("cases/profiles", ec)) return "cases";
+  // An installed binary: its data is in ../share/regauth/cases from the executable (Linux).
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed =
+        exe.parent_path().parent_path() / "share" / "regauth" / "cases";
+    if (std::filesystem::is_directory(installed / "profiles", ec)) return installed.string();
+  }
   return std::string(REGAUTH_SOURCE_DIR) + "/cases";
 }
 

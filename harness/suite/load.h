@@ -22,10 +22,11 @@
 namespace regauth::harness {
 
 // DefaultCasesDir is ./cases when the working directory holds the suite's data (./cases/profiles
-// exists), else the source tree's cases/ directory. It is the one data-directory rule of the
-// binary: `run` and `world check` use it for --cases, and the composition root
-// (cli/main.cc) hands DefaultWorldFile(DefaultCasesDir()) to the reference server's
-// subcommands (serve, credentials, ci-env, distribution-config) as their --world default.
+// exists), else the installed data next to the binary (<dir of the executable>/../share/regauth/
+// cases, cmake/RegauthInstall.cmake), else the source tree's cases/ directory. It is the one
+// data-directory rule of the binary: `run` and `world check` use it for --cases, and the
+// composition root (cli/main.cc) hands DefaultWorldFile(DefaultCasesDir()) to the reference
+// server's subcommands (serve, credentials, ci-env, distribution-config) as their --world default.
 std::string DefaultCasesDir();
 
 // DefaultWorldFile is the world read when --world is not given: <cases_dir>/worlds/

@@ -1,7 +1,9 @@
 // report.js — behaviour of report.html: reads the results document embedded in the page's
-// application/json script element (id "regauth-data") and builds the summary counts, the
-// breakdowns, the credential x scope x action matrix, the client x scenario grid (regauth
-// clients), the filters and a paginated case list.
+// script element id "regauth-data" (type application/json; or, for a large document,
+// application/gzip+base64: the JSON gzipped and base64-encoded, inflated here with the browser's
+// DecompressionStream) and builds the summary counts, the breakdowns, the credential x scope x
+// action matrix, the client x scenario grid (regauth clients), the filters and a paginated case
+// list.
 //
 // Security: the document holds bytes recorded from the registry under test. Every node is built
 // with createElement and textContent/append(string); nothing is ever parsed as HTML. The page's
@@ -82,8 +84,30 @@
 
   // ---- model ------------------------------------------------------------------------------
 
+  // expandCase gives a summary case (a PASS case written without its evidence,
+  // reports/evidence.h) the members of a full one: its checks from doc.check_lists (all passed),
+  // its dimensions from doc.dimension_sets, no exchanges.
+  function expandCase(doc, c) {
+    if (!c || typeof c !== 'object' || !('check_list' in c) || 'checks' in c) return c;
+    const lists = Array.isArray(doc.check_lists) ? doc.check_lists : [];
+    const sets = Array.isArray(doc.dimension_sets) ? doc.dimension_sets : [];
+    const list = Array.isArray(lists[c.check_list]) ? lists[c.check_list] : [];
+    const id = str(c.id);
+    const parts = id.split('/');
+    return Object.assign({}, c, {
+      evidenceSummary: true,
+      family: parts.length > 2 ? parts.slice(0, 2).join('/') : id,
+      expected_verdict: 'PASS',
+      unexpected: false,
+      baseline: null,
+      checks: list.map((pair) => ({ id: str(pair && pair[0]), severity: str(pair && pair[1]), result: 'pass' })),
+      dimensions: sets[c.dimension_set] && typeof sets[c.dimension_set] === 'object' ? sets[c.dimension_set] : {},
+      exchanges: [],
+    });
+  }
+
   function buildModel(doc) {
-    const cases = Array.isArray(doc.cases) ? doc.cases : [];
+    const cases = Array.isArray(doc.cases) ? doc.cases.map((c) => expandCase(doc, c)) : [];
     const items = cases.map((c, index) => {
       const d = c && typeof c.dimensions === 'object' && c.dimensions ? c.dimensions : {};
       const verdict = VERDICTS.includes(c.verdict) ? c.verdict : 'ERROR';
@@ -644,7 +668,7 @@
       el('span', null, [el('span', { class: 'badge v-' + it.verdict, text: it.verdict })]),
       el('div', { class: 'case-main' }, [
         el('div', { class: 'case-id' }, [el('span', { class: 'caret', text: open ? '\u25bc' : '\u25b6' }), visible(c.id), tags]),
-        el('div', { class: 'case-title', text: visible(c.title) }),
+        el('div', { class: 'case-title', text: c.evidenceSummary ? 'passed \u00b7 ' + plural(c.checks.length, 'check', 'checks') + ' held' : visible(c.title) }),
       ]),
       el('div', { class: 'case-layer', text: it.layer }),
       el('div', { class: 'case-time', text: fmtMs(c.duration_ms) }),
@@ -682,6 +706,9 @@
     const box = el('div', { class: 'case-detail', 'data-index': it.index });
     const dl = el('dl', { class: 'kv' });
     kvRow(dl, 'Case id', el('code', { text: visible(c.id) }));
+    if (c.evidenceSummary) {
+      kvRow(dl, 'Evidence', 'summary: this case passed, so the run kept which checks held but not their values or its exchanges (regauth run --evidence all keeps everything; regauth show ' + visible(c.id) + ' prints the case)');
+    }
     kvRow(dl, 'Requirement', visible(c.requirement));
     kvRow(dl, 'Source', visible(c.source));
     kvRow(dl, 'Family / layer', it.family + ' \u00b7 ' + it.layer);
@@ -728,8 +755,8 @@
           el('td', { class: failed ? 'result-fail' : 'result-pass', text: failed ? '\u2717 fail' : '\u2713 pass' }),
           el('td', { class: 'mono', text: visible(k && k.id) }),
           el('td', { text: str(k && k.severity) }),
-          el('td', { class: 'mono', text: visible(k && k.expected) }),
-          el('td', { class: 'mono', text: visible(k && k.observed) }),
+          el('td', { class: 'mono', text: c.evidenceSummary ? NONE : visible(k && k.expected) }),
+          el('td', { class: 'mono', text: c.evidenceSummary ? NONE : visible(k && k.observed) }),
           el('td', { text: visible(k && k.message) }),
         ]));
       }
@@ -984,10 +1011,21 @@
     document.body.setAttribute('data-state', 'error');
   }
 
-  function main() {
-    const started = performance.now();
+  // readDocument returns the embedded results document (a promise: inflating is asynchronous).
+  async function readDocument() {
     const data = byId('regauth-data');
-    const doc = JSON.parse(data ? data.textContent : 'null');
+    if (!data) return null;
+    if (data.getAttribute('type') !== 'application/gzip+base64') return JSON.parse(data.textContent);
+    const binary = atob(data.textContent.trim());
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return JSON.parse(await new Response(stream).text());
+  }
+
+  async function main() {
+    const started = performance.now();
+    const doc = await readDocument();
     if (!doc || typeof doc !== 'object') throw new Error('no results document embedded');
     model = buildModel(doc);
     renderSummary();
@@ -1002,12 +1040,10 @@
       if (detail && detail.scrollIntoView) detail.scrollIntoView({ block: 'start' });
     }
     document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
+    // Since navigation start: what a reader waits for (bench/reports.sh).
+    document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
     document.body.setAttribute('data-state', 'ready');
   }
 
-  try {
-    main();
-  } catch (error) {
-    showError(error);
-  }
+  main().catch(showError);
 })();

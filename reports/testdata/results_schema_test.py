@@ -6,10 +6,11 @@ Parses the member tables of results-schema.md ("### `object`" followed by
   - every member a real results.json has is documented (an undocumented member fails);
   - every member documented as `always` is present;
   - every value has a documented type.
-The documents checked are the results.json of two real runs of the built binary against the
+The documents checked are the results.json of real runs of the built binary against the
 embedded reference target — a completed one (matrix, hand-written, forged-token and real-client
-cases, a baseline) and one the sanity probe stopped — and the page's own jsonc example, whose
-case ids must exist in the suite (`regauth run --list`).
+cases, a baseline; PASS cases as summary cases), the same selection with `--evidence all`, two
+shards of it merged by `regauth report merge`, and one the sanity probe stopped — and the page's
+own jsonc example, whose case ids must exist in the suite (`regauth run --list`).
 
 Usage: results_schema_test.py REGAUTH_BINARY SOURCE_DIR
 """
@@ -78,10 +79,15 @@ def objects(doc):
     run, target = doc.get("run") or {}, doc.get("target") or {}
     if isinstance(run.get("selection"), dict):
         yield "run.selection", "/run/selection", run["selection"]
+    for i, m in enumerate(run.get("merged_from") or []):
+        yield "run.merged_from", f"/run/merged_from/{i}", m
     if isinstance(target.get("fingerprint"), dict):
         yield "target.fingerprint", "/target/fingerprint", target["fingerprint"]
     for i, c in enumerate(doc.get("cases") or []):
         here = f"/cases/{i}"
+        if "check_list" in c and "checks" not in c:
+            yield "summary_case", here, c
+            continue
         yield "case", here, c
         if isinstance(c.get("dimensions"), dict):
             yield "case.dimensions", here + "/dimensions", c["dimensions"]
@@ -179,23 +185,31 @@ def main():
     problems = []
     tmp = tempfile.mkdtemp(prefix="regauth-schema-")
     try:
-        full = os.path.join(tmp, "full")
-        proc = run(binary, ["run", "--no-progress", "--out", full,
-                            "--filter", "gitlab/personal_access_token/dana-pat-read-registry/*",
-                            "--filter", "registry/hostile-token/alg-none*",
-                            "--filter", "token-spec/scope/*",
-                            "--filter", "flow/*",
-                            "--baseline", os.path.join(source, "cases", "baselines",
-                                                       "example-gitlab-17.json")], tmp)
-        if proc.returncode not in (0, 1):
-            problems.append(f"the completed run exited {proc.returncode}:\n{proc.stdout[-3000:]}")
+        selection = ["--filter", "gitlab/personal_access_token/dana-pat-read-registry/*",
+                     "--filter", "registry/hostile-token/alg-none*",
+                     "--filter", "token-spec/scope/*",
+                     "--filter", "flow/*",
+                     "--baseline", os.path.join(source, "cases", "baselines",
+                                                "example-gitlab-17.json")]
+        runs = []
+        for label, extra in (("completed run", []), ("--evidence all", ["--evidence", "all"]),
+                             ("shard 1/2", ["--shard", "1/2"]), ("shard 2/2", ["--shard", "2/2"])):
+            out = os.path.join(tmp, label.replace(" ", "-").replace("/", "-"))
+            proc = run(binary, ["run", "--no-progress", "--out", out, *selection, *extra], tmp)
+            if proc.returncode not in (0, 1):
+                problems.append(f"{label} exited {proc.returncode}:\n{proc.stdout[-3000:]}")
+            runs.append((label, out))
+        merged = os.path.join(tmp, "merged")
+        proc = run(binary, ["report", "merge", runs[2][1], runs[3][1], "--out", merged], tmp)
+        if proc.returncode != 0:
+            problems.append(f"report merge exited {proc.returncode}:\n{proc.stdout[-3000:]}")
         stopped = os.path.join(tmp, "stopped")
         proc = run(binary, ["run", "--no-progress", "--out", stopped, "--filter", "flow/*",
                             "--registry", f"http://127.0.0.1:{free_port()}"], tmp)
         if proc.returncode != 3:
             problems.append(f"the stopped run exited {proc.returncode}, expected 3:\n"
                             f"{proc.stdout[-3000:]}")
-        for label, path in (("completed run", full), ("stopped run", stopped)):
+        for label, path in runs[:2] + [("merged shards", merged), ("stopped run", stopped)]:
             results = os.path.join(path, "results.json")
             if not os.path.exists(results):
                 problems.append(f"{label}: no results.json")
@@ -219,7 +233,7 @@ def main():
         print("\n".join(problems))
         print(f"results-schema.md: {len(problems)} problem(s)")
         sys.exit(1)
-    print(f"results-schema.md documents every member of two real runs and its example "
+    print(f"results-schema.md documents every member of five real results.json and its example "
           f"({len(tables)} object kinds)")
 
 
