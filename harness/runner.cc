@@ -171,39 +171,6 @@ protocol::Expected<std::string, std::string> OutputDirectory(const RunOptions& o
   return protocol::Unexpected<std::string>("too many runs in the same second under " + base);
 }
 
-// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
-// that is not in o.plantable, and a registry-side bug with --target distribution, where
-// docker-registry replaces the reference registry. The message says which names apply where.
-std::optional<std::string> CheckMisbehaviours(const RunOptions& o, TargetKind kind) {
-  if (o.misbehaviours.empty() || o.plantable.empty()) return std::nullopt;
-  auto names_of = [&](std::string_view component) {
-    std::string names;
-    for (const PlantableMisbehaviour& m : o.plantable) {
-      if (m.component == component) names += (names.empty() ? "" : ", ") + m.name;
-    }
-    return names;
-  };
-  const std::string token_side = names_of("token-service");
-  for (const std::string& name : o.misbehaviours) {
-    const auto it = std::find_if(o.plantable.begin(), o.plantable.end(),
-                                 [&](const PlantableMisbehaviour& m) { return m.name == name; });
-    if (it == o.plantable.end()) {
-      return "--misbehave '" + name +
-             "' is not a misbehaviour of the reference server. Token service (--target "
-             "reference or distribution): " +
-             token_side + ". Registry (--target reference only): " + names_of("registry");
-    }
-    if (kind == TargetKind::kDistribution && it->component != "token-service") {
-      return "--misbehave " + name + " plants a bug in the reference " + it->component +
-             ", which --target distribution replaces by docker-registry: the run would test "
-             "nothing. Registry misbehaviours apply to --target reference only; with --target "
-             "distribution use a token-service one: " +
-             token_side;
-    }
-  }
-  return std::nullopt;
-}
-
 std::string Pad(std::string_view s, std::size_t width, bool right = false) {
   std::string text(s);
   if (text.size() >= width) return text;
@@ -279,28 +246,10 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   const int64_t started_ms = UnixMillis();
 
   // ---- flags ----
-  TargetKind kind = TargetKind::kReference;
-  if (!o.registry_url.empty()) {
-    if (!o.target.empty()) {
-      return Usage(io,
-                   "--registry URL selects a black-box target; do not combine it with --target");
-    }
-    if (!o.misbehaviours.empty()) {
-      return Usage(io, "--misbehave applies to the reference and distribution targets only");
-    }
-    if (!OriginOf(o.registry_url)) {
-      return Usage(io, "--registry '" + o.registry_url +
-                           "' is not an absolute http:// or https:// URL without userinfo (e.g. "
-                           "https://registry.example.com:5050)");
-    }
-    kind = TargetKind::kBlackBox;
-  } else if (o.target == "distribution") {
-    kind = TargetKind::kDistribution;
-  } else if (!o.target.empty() && o.target != "reference") {
-    return Usage(io, "--target must be reference or distribution (or use --registry URL), got '" +
-                         o.target + "'");
-  }
-  if (auto why = CheckMisbehaviours(o, kind)) return Usage(io, *why);
+  auto resolved = ResolveTargetKind(o.target, o.registry_url, o.misbehaviours);
+  if (!resolved) return Usage(io, resolved.error());
+  const TargetKind kind = *resolved;
+  if (auto why = CheckMisbehaviours(o.misbehaviours, o.plantable, kind)) return Usage(io, *why);
   if (o.list_format != "text" && o.list_format != "json") {
     return Usage(io, "--format must be text or json");
   }

@@ -21,6 +21,11 @@ void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
                    std::vector<PlantableMisbehaviour> plantable);
 
+// AddNetfuzzCommand: `regauth netfuzz [flags]` (harness/netfuzz/netfuzz.h); `launcher` and
+// `plantable` as for AddRunCommand.
+void AddNetfuzzCommand(CLI::App& app, int& exit_code, ReferenceLauncher launcher,
+                       std::vector<PlantableMisbehaviour> plantable);
+
 // AddReplayCommand: `regauth replay ID --results DIR` (harness/replay.h).
 void AddReplayCommand(CLI::App& app, int& exit_code);
 

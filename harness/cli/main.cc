@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   regauth::harness::cli::AddRunCommand(app, exit_code,
                                        regauth::harness::cli::MakeReferenceLauncher(),
                                        regauth::harness::cli::PlantableMisbehaviours());
+  regauth::harness::cli::AddNetfuzzCommand(app, exit_code,
+                                           regauth::harness::cli::MakeReferenceLauncher(),
+                                           regauth::harness::cli::PlantableMisbehaviours());
   regauth::harness::cli::AddReplayCommand(app, exit_code);
   regauth::harness::cli::AddShowCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
