@@ -102,6 +102,20 @@ const std::vector<std::string> kRaw = {"bare_lf",
                                        "huge_header",
                                        "control_in_target"};
 
+// kMaxRequestBytes bounds a mutated request: big enough for a 1 MiB token (past Go's 1 MiB
+// header limit) and a 10,000-fold scope, small enough that stacking them stays cheap.
+constexpr std::size_t kMaxRequestBytes = 2u << 20;
+
+std::size_t ApproximateSize(const FuzzRequest& r) {
+  std::size_t n = r.path.size() + r.raw_query.size() + r.body.size() + r.basic_user.size() +
+                  r.basic_password.size() + r.issued_token.size();
+  for (const auto& [k, v] : r.query) n += k.size() + v.size();
+  for (const auto& [k, v] : r.headers) n += k.size() + v.size();
+  for (const std::string& e : r.token_edits) n += e.size();
+  if (r.auth_override) n += r.auth_override->size();
+  return n;
+}
+
 bool In(const std::vector<std::string>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
@@ -175,6 +189,7 @@ bool ApplyScope(std::string_view n, uint64_t arg, const MutationEnv& env, FuzzRe
   if (n == "scope_star") *scope = type + ":" + name + ":*";
   if (n == "scope_other_project") *scope = type + ":" + other + ":" + actions;
   if (n == "scope_repeat_10000") {
+    if (scope->size() > 256) return false;  // 10,000 copies of a long scope: past any bound
     std::string repeated;
     repeated.reserve(scope->size() * 10000 + 10000);
     for (int i = 0; i < 10000; ++i) {
@@ -465,6 +480,8 @@ bool Apply(const Mutation& m, const MutationEnv& env, FuzzRequest& r) {
     ok = edited.family == Family::kRaw;
     if (ok) edited.raw_edits.push_back(n);
   }
+  // Stacked size mutations (a 10,000-fold scope repeated again) would grow without bound.
+  if (ok && ApproximateSize(edited) > kMaxRequestBytes) ok = false;
   if (ok) r = std::move(edited);
   return ok;
 }
