@@ -83,7 +83,35 @@ protocol::Expected<ClientResponse, std::string> Send(HttpClient& client, const F
   return *res;
 }
 
-// PushImage pushes the tiny image to repo with `token_request` (a forged token with push) and
+// OpenUpload starts an upload session in kRepoA and returns its absolute Location.
+protocol::Expected<std::string, std::string> OpenUpload(const RunContext& ctx, HttpClient& client,
+                                                        const FuzzRequest& with_token) {
+  const std::string repo(kRepoA);
+  FuzzRequest start = Route(with_token, "POST", repo, "upload", "/v2/" + repo + "/blobs/uploads/");
+  auto res = Send(client, start, ctx, "start upload");
+  if (!res) return protocol::Unexpected(res.error());
+  auto location = res->Header("Location");
+  if (res->status != 202 || !location) {
+    return protocol::Unexpected("netfuzz setup: starting an upload answered " +
+                                std::to_string(res->status));
+  }
+  std::string loc(*location);
+  if (!loc.starts_with("http")) loc = ctx.target->registry_url + loc;
+  return loc;
+}
+
+// Expect201 turns a setup answer other than 201 into an error naming `what`.
+protocol::Expected<void, std::string> Expect201(
+    const protocol::Expected<ClientResponse, std::string>& res, const std::string& what) {
+  if (!res) return protocol::Unexpected(res.error());
+  if (res->status != 201) {
+    return protocol::Unexpected("netfuzz setup: " + what + " answered " +
+                                std::to_string(res->status));
+  }
+  return {};
+}
+
+// PushImage pushes the tiny image to kRepoA with `with_token` (a forged token with push) and
 // returns the Location of a further, open upload session.
 protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, HttpClient& client,
                                                        const FuzzRequest& with_token,
@@ -91,18 +119,9 @@ protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, Ht
   const std::string repo(kRepoA);
   for (const OciBlob& blob : image.blobs) {
     if (blob.name == "manifest") continue;
-    FuzzRequest start =
-        Route(with_token, "POST", repo, "upload", "/v2/" + repo + "/blobs/uploads/");
-    auto res = Send(client, start, ctx, "start upload");
-    if (!res) return protocol::Unexpected(res.error());
-    auto location = res->Header("Location");
-    if (res->status != 202 || !location) {
-      return protocol::Unexpected("netfuzz setup: starting an upload answered " +
-                                  std::to_string(res->status));
-    }
-    std::string loc(*location);
-    if (!loc.starts_with("http")) loc = ctx.target->registry_url + loc;
-    auto [base, target] = SplitUrl(loc);
+    auto loc = OpenUpload(ctx, client, with_token);
+    if (!loc) return protocol::Unexpected(loc.error());
+    auto [base, target] = SplitUrl(*loc);
     FuzzRequest put = with_token;
     put.method = "PUT";
     put.base = base;
@@ -112,35 +131,18 @@ protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, Ht
     put.query = {{"digest", blob.digest}};
     put.headers = {{"Content-Type", "application/octet-stream"}};
     put.body = blob.content;
-    auto done = Send(client, put, ctx, "upload " + blob.name);
+    auto done =
+        Expect201(Send(client, put, ctx, "upload " + blob.name), "uploading the " + blob.name);
     if (!done) return protocol::Unexpected(done.error());
-    if (done->status != 201) {
-      return protocol::Unexpected("netfuzz setup: uploading the " + blob.name + " answered " +
-                                  std::to_string(done->status));
-    }
   }
   const OciBlob* manifest = image.Blob("manifest");
   FuzzRequest put =
       Route(with_token, "PUT", repo, "manifest", "/v2/" + repo + "/manifests/netfuzz");
   put.headers = {{"Content-Type", manifest->media_type}};
   put.body = manifest->content;
-  auto res = Send(client, put, ctx, "push manifest");
-  if (!res) return protocol::Unexpected(res.error());
-  if (res->status != 201) {
-    return protocol::Unexpected("netfuzz setup: pushing the manifest answered " +
-                                std::to_string(res->status));
-  }
-  FuzzRequest start = Route(with_token, "POST", repo, "upload", "/v2/" + repo + "/blobs/uploads/");
-  auto open = Send(client, start, ctx, "open upload session");
-  if (!open) return protocol::Unexpected(open.error());
-  auto location = open->Header("Location");
-  if (open->status != 202 || !location) {
-    return protocol::Unexpected("netfuzz setup: opening an upload session answered " +
-                                std::to_string(open->status));
-  }
-  std::string loc(*location);
-  if (!loc.starts_with("http")) loc = ctx.target->registry_url + loc;
-  return loc;
+  auto pushed = Expect201(Send(client, put, ctx, "push manifest"), "pushing the manifest");
+  if (!pushed) return protocol::Unexpected(pushed.error());
+  return OpenUpload(ctx, client, with_token);
 }
 
 void AddForgedSeeds(const RunContext& ctx, HttpClient& client, SeedSet& out) {
