@@ -38,6 +38,13 @@ uint64_t SplitMix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
+// FindingId is "F001", "F002", ...
+std::string FindingId(std::size_t n) {
+  char id[16];
+  std::snprintf(id, sizeof id, "F%03zu", n);
+  return id;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -176,9 +183,7 @@ struct Engine {
         if (x.invariant == v.invariant) f.violation = x;
       }
     }
-    char id[16];
-    std::snprintf(id, sizeof id, "F%03zu", findings.size() + 1);
-    f.id = id;
+    f.id = FindingId(findings.size() + 1);
     ++per_invariant[v.invariant];
     err << "regauth netfuzz: finding " << f.id << " " << v.invariant << ": "
         << ctx.redactor->Redact(f.violation.detail) << " [" << seed.id << ": " << Describe(minimal)
@@ -393,7 +398,7 @@ int RunNetfuzz(const NetfuzzOptions& o, const ReferenceLauncher& launcher, std::
         std::this_thread::sleep_for(std::chrono::seconds(1));
         if (!engine.Live()) {
           Finding f;
-          f.id = "F" + std::to_string(engine.findings.size() + 1);
+          f.id = FindingId(engine.findings.size() + 1);
           f.violation = {"liveness",
                          "the target stopped answering /v2/ or its token endpoint "
                          "after request " +
@@ -403,6 +408,7 @@ int RunNetfuzz(const NetfuzzOptions& o, const ReferenceLauncher& launcher, std::
           f.mutations = p.mutations;
           f.found_with = p.mutations;
           f.request_index = i;
+          if (auto wire = Render(r, RenderEnv{&ctx})) f.wire = std::move(*wire);
           engine.findings.push_back(std::move(f));
           dead = true;
           break;
