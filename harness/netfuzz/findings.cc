@@ -5,9 +5,9 @@
 #include <map>
 #include <sstream>
 
-#include "harness/case_loader.h"
 #include "harness/netfuzz/seeds.h"
-#include "harness/oci_image.h"
+#include "harness/suite/case_loader.h"
+#include "net/oci_image.h"
 
 namespace regauth::harness::netfuzz {
 namespace {
@@ -103,9 +103,10 @@ std::vector<Json> SetupSteps(const FuzzRequest& r, const std::string& layer) {
   if (needs_layer || needs_manifest) push_blob("layer");
   if (needs_manifest) {
     push_blob("config");
-    steps.push_back(Registry("PUT", "/v2/" + a + "/manifests/netfuzz", "setup",
-                             {{"headers", {{"Content-Type", std::string(kOciManifestMediaType)}}},
-                              {"body", {{"blob", "manifest"}}}}));
+    steps.push_back(
+        Registry("PUT", "/v2/" + a + "/manifests/netfuzz", "setup",
+                 {{"headers", {{"Content-Type", std::string(net::kOciManifestMediaType)}}},
+                  {"body", {{"blob", "manifest"}}}}));
   }
   if (needs_session) {
     steps.push_back(
@@ -159,7 +160,7 @@ std::string Quote(std::string_view s) {
 std::optional<Json> RegressionCase(const Finding& f, std::string* why) {
   const FuzzRequest& r = f.request;
   const std::string& inv = f.violation.invariant;
-  const std::string layer = BuildTinyImage("netfuzz").Blob("layer")->digest;
+  const std::string layer = net::BuildTinyImage("netfuzz").Blob("layer")->digest;
   Json c = {
       {"id", "netfuzz/" + inv + "/" + f.id},
       {"title", f.violation.invariant + ": " + f.violation.detail},
@@ -312,7 +313,7 @@ Json FindingJson(const Finding& f, const Redactor& redactor) {
   }
   Json response = Json::object();
   if (f.outcome.response) response["status"] = f.outcome.response->status;
-  if (f.outcome.error) response["transport_error"] = CodeName(f.outcome.error->code);
+  if (f.outcome.error) response["transport_error"] = net::CodeName(f.outcome.error->code);
   if (f.outcome.raw) {
     response["raw"] = net::CodeName(f.outcome.raw->outcome);
     if (f.outcome.raw->status != 0) response["status"] = f.outcome.raw->status;

@@ -17,7 +17,7 @@
 #include "harness/netfuzz/invariants.h"
 #include "harness/netfuzz/mutators.h"
 #include "harness/netfuzz/request.h"
-#include "harness/redact.h"
+#include "harness/safety/redact.h"
 #include "protocol/result.h"
 
 namespace regauth::harness::netfuzz {

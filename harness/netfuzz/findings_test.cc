@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/case_loader.h"
+#include "harness/suite/case_loader.h"
 
 namespace regauth::harness::netfuzz {
 namespace {

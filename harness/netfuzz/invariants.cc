@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kOversizedRequest = 64 * 1024;
 
-bool IsJson(const ClientResponse& res) {
+bool IsJson(const net::ClientResponse& res) {
   const auto ct = res.Header("Content-Type");
   return ct && ct->find("json") != std::string_view::npos;
 }
@@ -70,7 +70,7 @@ std::set<std::string> CredentialsCarried(const std::vector<std::string>& values,
   return ids;
 }
 
-void CheckTokenAnswer(const FuzzRequest&, const Rendered& wire, const ClientResponse& res,
+void CheckTokenAnswer(const FuzzRequest&, const Rendered& wire, const net::ClientResponse& res,
                       const InvariantContext& ic, std::vector<Violation>& out) {
   if (res.status == 200) {
     auto parsed = protocol::ParseTokenResponse(res.body, protocol::TokenResponseForm::kGet,
@@ -113,7 +113,7 @@ void CheckTokenAnswer(const FuzzRequest&, const Rendered& wire, const ClientResp
   }
 }
 
-void CheckRegistryAnswer(const FuzzRequest& r, const Rendered& wire, const ClientResponse& res,
+void CheckRegistryAnswer(const FuzzRequest& r, const Rendered& wire, const net::ClientResponse& res,
                          const InvariantContext& ic, std::vector<Violation>& out) {
   if (res.status >= 400 && IsJson(res) && r.method != "HEAD") {
     if (auto e = protocol::ParseErrorBody(res.body); !e) {
@@ -254,19 +254,19 @@ std::vector<Violation> Check(const FuzzRequest& r, const Rendered& wire, const O
     return out;
   }
   if (outcome.error) {
-    const ClientErrorCode code = outcome.error->code;
-    const bool target_caused = code == ClientErrorCode::kTimeout ||
-                               code == ClientErrorCode::kNetwork ||
-                               code == ClientErrorCode::kProtocol;
+    const net::ClientErrorCode code = outcome.error->code;
+    const bool target_caused = code == net::ClientErrorCode::kTimeout ||
+                               code == net::ClientErrorCode::kNetwork ||
+                               code == net::ClientErrorCode::kProtocol;
     const bool oversized = HeaderBytes(wire) + wire.http.body.size() > kOversizedRequest;
-    if (target_caused && !(oversized && code != ClientErrorCode::kTimeout)) {
-      out.push_back({"no-drop",
-                     std::string(CodeName(code)) + ": no answer (" + outcome.error->message + ")"});
+    if (target_caused && !(oversized && code != net::ClientErrorCode::kTimeout)) {
+      out.push_back({"no-drop", std::string(net::CodeName(code)) + ": no answer (" +
+                                    outcome.error->message + ")"});
     }
     return out;
   }
   if (!outcome.response) return out;
-  const ClientResponse& res = *outcome.response;
+  const net::ClientResponse& res = *outcome.response;
   if (res.status >= 500) {
     out.push_back(
         {"no-5xx", std::string(FamilyName(r.family)) + " answered " + std::to_string(res.status)});

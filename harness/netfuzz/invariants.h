@@ -43,9 +43,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/http_client.h"
-#include "harness/netfuzz/raw_exchange.h"
 #include "harness/netfuzz/request.h"
+#include "net/http_client.h"
+#include "net/raw_exchange.h"
 #include "protocol/jwt.h"
 #include "protocol/scope.h"
 #include "protocol/world.h"
@@ -54,8 +54,8 @@ namespace regauth::harness::netfuzz {
 
 // Outcome is what came back: a response, a transport error, or (raw family) a raw result.
 struct Outcome {
-  std::optional<ClientResponse> response;
-  std::optional<ClientError> error;
+  std::optional<net::ClientResponse> response;
+  std::optional<net::ClientError> error;
   std::optional<net::RawResult> raw;
   int64_t elapsed_ms = 0;
 };

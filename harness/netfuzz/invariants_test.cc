@@ -6,9 +6,9 @@
 namespace regauth::harness::netfuzz {
 namespace {
 
-ClientResponse Answer(int status, std::string body = "",
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  ClientResponse r;
+net::ClientResponse Answer(int status, std::string body = "",
+                           std::vector<std::pair<std::string, std::string>> headers = {}) {
+  net::ClientResponse r;
   r.status = status;
   r.body = std::move(body);
   r.headers = std::move(headers);
@@ -67,12 +67,12 @@ TEST(NetfuzzInvariants, FiveHundredAndDropsAreFindings) {
   EXPECT_EQ(Names(Check(Registry(), WithAuthorization("Bearer x"), five, ic)),
             (std::vector<std::string>{"no-5xx"}));
   Outcome drop;
-  drop.error = ClientError{ClientErrorCode::kNetwork, "reset"};
+  drop.error = net::ClientError{net::ClientErrorCode::kNetwork, "reset"};
   EXPECT_EQ(Names(Check(Registry(), WithAuthorization("Bearer x"), drop, ic)),
             (std::vector<std::string>{"no-drop"}));
   // Our own failure (curl refused the request) is not the target's.
   Outcome ours;
-  ours.error = ClientError{ClientErrorCode::kInvalidRequest, "bad header"};
+  ours.error = net::ClientError{net::ClientErrorCode::kInvalidRequest, "bad header"};
   EXPECT_TRUE(Check(Registry(), WithAuthorization("Bearer x"), ours, ic).empty());
   // A raw request may be closed, never left hanging.
   FuzzRequest raw = Registry();

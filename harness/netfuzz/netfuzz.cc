@@ -11,9 +11,9 @@
 
 #include "harness/netfuzz/findings.h"
 #include "harness/netfuzz/invariants.h"
-#include "harness/netfuzz/raw_exchange.h"
-#include "harness/redact.h"
+#include "harness/safety/redact.h"
 #include "harness/suite/load.h"
+#include "net/raw_exchange.h"
 #include "protocol/keys.h"
 
 namespace regauth::harness::netfuzz {
@@ -64,7 +64,8 @@ std::string DefaultOutDir() {
 // Sender sends one rendered request and returns what came back.
 class Sender {
  public:
-  Sender(const ClientOptions& options, CredentialGuard guard, std::chrono::milliseconds timeout)
+  Sender(const net::ClientOptions& options, CredentialGuard guard,
+         std::chrono::milliseconds timeout)
       : client_(options), guard_(std::move(guard)), timeout_(timeout) {}
 
   // Send returns nullopt when the request is not sendable by us (curl refuses the bytes, or the
@@ -77,7 +78,7 @@ class Sender {
       if (!origin || origin->scheme != "http") return std::nullopt;
       o.raw = net::RawExchange(origin->host, origin->port, wire.raw, timeout_);
       if (o.raw->outcome == net::RawOutcome::kConnectFailed) {
-        o.error = ClientError{ClientErrorCode::kConnect, "connect failed"};
+        o.error = net::ClientError{net::ClientErrorCode::kConnect, "connect failed"};
         o.raw.reset();
       }
     } else {
@@ -86,7 +87,7 @@ class Sender {
       if (res) {
         o.response = std::move(*res);
       } else {
-        if (res.error().code == ClientErrorCode::kInvalidRequest) return std::nullopt;
+        if (res.error().code == net::ClientErrorCode::kInvalidRequest) return std::nullopt;
         o.error = res.error();
       }
     }
@@ -95,10 +96,10 @@ class Sender {
     return o;
   }
 
-  HttpClient& client() { return client_; }
+  net::HttpClient& client() { return client_; }
 
  private:
-  HttpClient client_;
+  net::HttpClient client_;
   CredentialGuard guard_;
   std::chrono::milliseconds timeout_;
 };
@@ -315,9 +316,9 @@ int RunNetfuzz(const NetfuzzOptions& o, const ReferenceLauncher& launcher, std::
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return usage("--out " + out_dir + ": " + ec.message());
 
-  std::unique_ptr<RateLimiter> limiter;
-  if (o.rate > 0) limiter = std::make_unique<RateLimiter>(o.rate);
-  ClientOptions client;
+  std::unique_ptr<net::RateLimiter> limiter;
+  if (o.rate > 0) limiter = std::make_unique<net::RateLimiter>(o.rate);
+  net::ClientOptions client;
   client.timeout = std::chrono::milliseconds(o.timeout_ms);
   client.user_agent = "regauth-netfuzz/0.1";
 

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "harness/execute/target.h"
 #include "harness/netfuzz/mutators.h"
 #include "harness/netfuzz/seeds.h"
-#include "harness/target.h"
 
 namespace regauth::harness::netfuzz {
 

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "harness/redact.h"
+#include "harness/safety/redact.h"
 #include "protocol/ascii.h"
 #include "protocol/base64.h"
 
@@ -20,7 +20,7 @@ protocol::Expected<std::string, std::string> ForgeWithStep(const ForgeTokenStep&
   step.params = p;
   step.save_as = "t";
   // One case state per thread: it owns a curl handle the forge step never uses.
-  thread_local CaseState state{ClientOptions{}};
+  thread_local CaseState state{net::ClientOptions{}};
   StepResult r = RunStep(step, ctx, state);
   if (r.skip) return protocol::Unexpected(*r.skip);
   if (r.error) return protocol::Unexpected(*r.error);
@@ -218,7 +218,7 @@ std::string Target(const FuzzRequest& r) {
   return t;
 }
 
-std::string SerializeRaw(const ClientRequest& http) {
+std::string SerializeRaw(const net::ClientRequest& http) {
   std::string_view url = http.url;
   const auto scheme_end = url.find("://");
   std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);

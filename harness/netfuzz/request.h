@@ -11,7 +11,7 @@
 // Usage:
 //   FuzzRequest r = seed.request;                           // copy, then mutate
 //   r.basic_user += ":x";                                    // (mutators.h does this)
-//   auto wire = Render(r, env);                              // ClientRequest or raw bytes
+//   auto wire = Render(r, env);                              // net::ClientRequest or raw bytes
 #pragma once
 
 #include <cstdint>
@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/http_client.h"
-#include "harness/steps.h"
+#include "harness/execute/steps.h"
+#include "harness/suite/case.h"
+#include "net/http_client.h"
 
 namespace regauth::harness::netfuzz {
 
@@ -97,7 +97,7 @@ struct RenderEnv {
 
 // Rendered is a request as it goes on the wire.
 struct Rendered {
-  ClientRequest http;         // families token and registry
+  net::ClientRequest http;    // families token and registry
   std::string raw;            // family raw: the exact bytes
   std::string token;          // the bearer token sent ("" for none)
   std::string authorization;  // the Authorization value sent ("" for none)
@@ -118,6 +118,6 @@ std::string ApplyRawEdit(std::string bytes, std::string_view edit);
 
 // SerializeRaw writes `http` as HTTP/1.1 request bytes to `base`'s host: request line, Host,
 // the headers in order, Content-Length when there is a body, Connection: close.
-std::string SerializeRaw(const ClientRequest& http);
+std::string SerializeRaw(const net::ClientRequest& http);
 
 }  // namespace regauth::harness::netfuzz

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "harness/oci_image.h"
+#include "net/oci_image.h"
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/token_response.h"
@@ -69,22 +69,25 @@ FuzzRequest Route(FuzzRequest r, std::string method, std::string repo, std::stri
 }
 
 // Send performs one setup exchange; the error says which step failed.
-protocol::Expected<ClientResponse, std::string> Send(HttpClient& client, const FuzzRequest& r,
-                                                     const RunContext& ctx, std::string_view what) {
+protocol::Expected<net::ClientResponse, std::string> Send(net::HttpClient& client,
+                                                          const FuzzRequest& r,
+                                                          const RunContext& ctx,
+                                                          std::string_view what) {
   auto wire = Render(r, RenderEnv{&ctx});
   if (!wire)
     return protocol::Unexpected("netfuzz setup: " + std::string(what) + ": " + wire.error());
   auto res = client.Send(wire->http);
   if (!res) {
     return protocol::Unexpected("netfuzz setup: " + std::string(what) + ": " +
-                                std::string(CodeName(res.error().code)) + ": " +
+                                std::string(net::CodeName(res.error().code)) + ": " +
                                 res.error().message);
   }
   return *res;
 }
 
 // OpenUpload starts an upload session in kRepoA and returns its absolute Location.
-protocol::Expected<std::string, std::string> OpenUpload(const RunContext& ctx, HttpClient& client,
+protocol::Expected<std::string, std::string> OpenUpload(const RunContext& ctx,
+                                                        net::HttpClient& client,
                                                         const FuzzRequest& with_token) {
   const std::string repo(kRepoA);
   FuzzRequest start = Route(with_token, "POST", repo, "upload", "/v2/" + repo + "/blobs/uploads/");
@@ -102,7 +105,7 @@ protocol::Expected<std::string, std::string> OpenUpload(const RunContext& ctx, H
 
 // Expect201 turns a setup answer other than 201 into an error naming `what`.
 protocol::Expected<void, std::string> Expect201(
-    const protocol::Expected<ClientResponse, std::string>& res, const std::string& what) {
+    const protocol::Expected<net::ClientResponse, std::string>& res, const std::string& what) {
   if (!res) return protocol::Unexpected(res.error());
   if (res->status != 201) {
     return protocol::Unexpected("netfuzz setup: " + what + " answered " +
@@ -113,11 +116,12 @@ protocol::Expected<void, std::string> Expect201(
 
 // PushImage pushes the tiny image to kRepoA with `with_token` (a forged token with push) and
 // returns the Location of a further, open upload session.
-protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, HttpClient& client,
+protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx,
+                                                       net::HttpClient& client,
                                                        const FuzzRequest& with_token,
-                                                       const OciImage& image) {
+                                                       const net::OciImage& image) {
   const std::string repo(kRepoA);
-  for (const OciBlob& blob : image.blobs) {
+  for (const net::OciBlob& blob : image.blobs) {
     if (blob.name == "manifest") continue;
     auto loc = OpenUpload(ctx, client, with_token);
     if (!loc) return protocol::Unexpected(loc.error());
@@ -135,7 +139,7 @@ protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, Ht
         Expect201(Send(client, put, ctx, "upload " + blob.name), "uploading the " + blob.name);
     if (!done) return protocol::Unexpected(done.error());
   }
-  const OciBlob* manifest = image.Blob("manifest");
+  const net::OciBlob* manifest = image.Blob("manifest");
   FuzzRequest put =
       Route(with_token, "PUT", repo, "manifest", "/v2/" + repo + "/manifests/netfuzz");
   put.headers = {{"Content-Type", manifest->media_type}};
@@ -145,12 +149,12 @@ protocol::Expected<std::string, std::string> PushImage(const RunContext& ctx, Ht
   return OpenUpload(ctx, client, with_token);
 }
 
-void AddForgedSeeds(const RunContext& ctx, HttpClient& client, SeedSet& out) {
+void AddForgedSeeds(const RunContext& ctx, net::HttpClient& client, SeedSet& out) {
   const std::string a(kRepoA), b(kRepoB);
   const Json all = Json::array({AccessEntry(a, {"pull", "push", "delete"}),
                                 AccessEntry(b, {"pull", "push", "delete"}),
                                 {{"type", "registry"}, {"name", "catalog"}, {"actions", {"*"}}}});
-  const OciImage image = BuildTinyImage("netfuzz");
+  const net::OciImage image = net::BuildTinyImage("netfuzz");
   auto session = PushImage(ctx, client, Forged(ctx, all), image);
   if (!session) {
     out.notes.push_back(session.error() + "; registry seeds with forged tokens left out");
@@ -171,7 +175,7 @@ void AddForgedSeeds(const RunContext& ctx, HttpClient& client, SeedSet& out) {
 
   add("registry/tags", Route(pull(a), "GET", a, "tags", "/v2/" + a + "/tags/list"));
   FuzzRequest m = Route(pull(a), "GET", a, "manifest", "/v2/" + a + "/manifests/netfuzz");
-  m.headers = {{"Accept", std::string(kOciManifestMediaType)}};
+  m.headers = {{"Accept", std::string(net::kOciManifestMediaType)}};
   add("registry/manifest", m);
   add("registry/blob", Route(pull(a), "GET", a, "blob", "/v2/" + a + "/blobs/" + layer));
   FuzzRequest other = Route(pull(b), "GET", b, "blob", "/v2/" + b + "/blobs/" + layer);
@@ -222,7 +226,7 @@ void AddForgedSeeds(const RunContext& ctx, HttpClient& client, SeedSet& out) {
 
 }  // namespace
 
-std::string TokenFromResponse(const ClientResponse& res) {
+std::string TokenFromResponse(const net::ClientResponse& res) {
   if (res.status != 200) return "";
   auto parsed = protocol::ParseTokenResponse(res.body, protocol::TokenResponseForm::kGet,
                                              protocol::TokenResponseOptions::GoClient());
@@ -250,7 +254,8 @@ std::vector<protocol::ResourceScope> GrantedAccess(std::string_view token) {
   return out;
 }
 
-protocol::Expected<SeedSet, std::string> BuildSeeds(const RunContext& ctx, HttpClient& client) {
+protocol::Expected<SeedSet, std::string> BuildSeeds(const RunContext& ctx,
+                                                    net::HttpClient& client) {
   SeedSet out;
   const protocol::World& world = *ctx.world;
   out.env.service = ctx.target->service;

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/http_client.h"
+#include "harness/execute/steps.h"
 #include "harness/netfuzz/mutators.h"
 #include "harness/netfuzz/request.h"
-#include "harness/steps.h"
+#include "net/http_client.h"
 #include "protocol/scope.h"
 
 namespace regauth::harness::netfuzz {
@@ -50,10 +50,10 @@ inline constexpr std::string_view kRepoB = "netfuzz/b";
 // BuildSeeds performs setup against the target of `ctx` (token requests for the baselines; with
 // a signing key, an image push and one open upload session) and returns the seeds. Errors: a
 // message when the target refuses what setup needs (the push fails, the realm does not answer).
-protocol::Expected<SeedSet, std::string> BuildSeeds(const RunContext& ctx, HttpClient& client);
+protocol::Expected<SeedSet, std::string> BuildSeeds(const RunContext& ctx, net::HttpClient& client);
 
 // TokenFromResponse returns the token of a 200 token-endpoint answer ("" otherwise).
-std::string TokenFromResponse(const ClientResponse& res);
+std::string TokenFromResponse(const net::ClientResponse& res);
 
 // GrantedAccess decodes a token's "access" claim without verifying it (empty when it does not
 // parse).
