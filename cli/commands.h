@@ -22,6 +22,11 @@ void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, harness::ReferenceLauncher launcher,
                    std::vector<harness::PlantableMisbehaviour> plantable);
 
+// AddNetfuzzCommand: `regauth netfuzz [flags]` (harness/netfuzz/netfuzz.h); `launcher` and
+// `plantable` as for AddRunCommand.
+void AddNetfuzzCommand(CLI::App& app, int& exit_code, harness::ReferenceLauncher launcher,
+                       std::vector<harness::PlantableMisbehaviour> plantable);
+
 // AddReplayCommand: `regauth replay ID --results DIR` (harness/report/replay.h).
 void AddReplayCommand(CLI::App& app, int& exit_code);
 

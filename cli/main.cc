@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   regauth::cli::AddInspectCommand(app, exit_code);
   regauth::cli::AddRunCommand(app, exit_code, regauth::cli::MakeReferenceLauncher(),
                               regauth::cli::PlantableMisbehaviours());
+  regauth::cli::AddNetfuzzCommand(app, exit_code, regauth::cli::MakeReferenceLauncher(),
+                                  regauth::cli::PlantableMisbehaviours());
   regauth::cli::AddReplayCommand(app, exit_code);
   regauth::cli::AddShowCommand(app, exit_code);
   regauth::cli::AddWorldCommand(app, exit_code);

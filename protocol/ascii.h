@@ -26,6 +26,13 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// AsciiUpper returns `s` with a-z upper-cased (netfuzz's case mutations).
+inline std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return out;
+}
+
 // EqualsIgnoreAsciiCase compares `a` and `b` with A-Z and a-z equal.
 inline bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -158,39 +158,6 @@ std::optional<std::string> LoadSuite(const RunOptions& o, const std::string& cas
   return std::nullopt;
 }
 
-// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
-// that is not in o.plantable, and a registry-side bug with --target distribution, where
-// docker-registry replaces the reference registry. The message says which names apply where.
-std::optional<std::string> CheckMisbehaviours(const RunOptions& o, TargetKind kind) {
-  if (o.misbehaviours.empty() || o.plantable.empty()) return std::nullopt;
-  auto names_of = [&](std::string_view component) {
-    std::string names;
-    for (const PlantableMisbehaviour& m : o.plantable) {
-      if (m.component == component) names += (names.empty() ? "" : ", ") + m.name;
-    }
-    return names;
-  };
-  const std::string token_side = names_of("token-service");
-  for (const std::string& name : o.misbehaviours) {
-    const auto it = std::find_if(o.plantable.begin(), o.plantable.end(),
-                                 [&](const PlantableMisbehaviour& m) { return m.name == name; });
-    if (it == o.plantable.end()) {
-      return "--misbehave '" + name +
-             "' is not a misbehaviour of the reference server. Token service (--target "
-             "reference or distribution): " +
-             token_side + ". Registry (--target reference only): " + names_of("registry");
-    }
-    if (kind == TargetKind::kDistribution && it->component != "token-service") {
-      return "--misbehave " + name + " plants a bug in the reference " + it->component +
-             ", which --target distribution replaces by docker-registry: the run would test "
-             "nothing. Registry misbehaviours apply to --target reference only; with --target "
-             "distribution use a token-service one: " +
-             token_side;
-    }
-  }
-  return std::nullopt;
-}
-
 // RerunIds reads the ids of the cases of a results.json that were not as expected: unexpected,
 // a stale baseline entry, or selected but not run because the run stopped (run.not_run_ids).
 protocol::Expected<std::set<std::string>, std::string> RerunIds(const std::string& path) {
@@ -228,26 +195,10 @@ using PhaseResult = std::optional<std::string>;
 // jobs, rate, timeout and shard. On success fills `kind` and `sel`.
 PhaseResult CheckFlags(const RunOptions& o, TargetKind* kind, Selection* sel) {
   *kind = TargetKind::kReference;
-  if (!o.registry_url.empty()) {
-    if (!o.target.empty()) {
-      return "--registry URL selects a black-box target; do not combine it with --target";
-    }
-    if (!o.misbehaviours.empty()) {
-      return "--misbehave applies to the reference and distribution targets only";
-    }
-    if (!OriginOf(o.registry_url)) {
-      return "--registry '" + o.registry_url +
-             "' is not an absolute http:// or https:// URL without userinfo (e.g. "
-             "https://registry.example.com:5050)";
-    }
-    *kind = TargetKind::kBlackBox;
-  } else if (o.target == "distribution") {
-    *kind = TargetKind::kDistribution;
-  } else if (!o.target.empty() && o.target != "reference") {
-    return "--target must be reference or distribution (or use --registry URL), got '" + o.target +
-           "'";
-  }
-  if (auto why = CheckMisbehaviours(o, *kind)) return why;
+  auto resolved = ResolveTargetKind(o.target, o.registry_url, o.misbehaviours);
+  if (!resolved) return resolved.error();
+  *kind = *resolved;
+  if (auto why = CheckMisbehaviours(o.misbehaviours, o.plantable, *kind)) return why;
   if (o.list_format != "text" && o.list_format != "json") return "--format must be text or json";
   if (o.list_format != "text" && !o.list) return "--format applies to --list only";
   if (o.jobs < 0) return "--jobs must be at least 1";

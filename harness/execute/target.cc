@@ -433,4 +433,67 @@ protocol::Expected<std::unique_ptr<RunningTarget>, TargetError> StartTarget(
   return t;
 }
 
+protocol::Expected<TargetKind, std::string> ResolveTargetKind(
+    const std::string& target, const std::string& registry_url,
+    const std::vector<std::string>& misbehaviours) {
+  if (!registry_url.empty()) {
+    if (!target.empty()) {
+      return protocol::Unexpected<std::string>(
+          "--registry URL selects a black-box target; do not combine it with --target");
+    }
+    if (!misbehaviours.empty()) {
+      return protocol::Unexpected<std::string>(
+          "--misbehave applies to the reference and distribution targets only");
+    }
+    if (!OriginOf(registry_url)) {
+      return protocol::Unexpected<std::string>(
+          "--registry '" + registry_url +
+          "' is not an absolute http:// or https:// URL without userinfo (e.g. "
+          "https://registry.example.com:5050)");
+    }
+    return TargetKind::kBlackBox;
+  }
+  if (target == "distribution") return TargetKind::kDistribution;
+  if (!target.empty() && target != "reference") {
+    return protocol::Unexpected<std::string>(
+        "--target must be reference or distribution (or use --registry URL), got '" + target + "'");
+  }
+  return TargetKind::kReference;
+}
+
+// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on this target: a name
+// that is not in plantable, and a registry-side bug with --target distribution, where
+// docker-registry replaces the reference registry. The message says which names apply where.
+std::optional<std::string> CheckMisbehaviours(const std::vector<std::string>& misbehaviours,
+                                              const std::vector<PlantableMisbehaviour>& plantable,
+                                              TargetKind kind) {
+  if (misbehaviours.empty() || plantable.empty()) return std::nullopt;
+  auto names_of = [&](std::string_view component) {
+    std::string names;
+    for (const PlantableMisbehaviour& m : plantable) {
+      if (m.component == component) names += (names.empty() ? "" : ", ") + m.name;
+    }
+    return names;
+  };
+  const std::string token_side = names_of("token-service");
+  for (const std::string& name : misbehaviours) {
+    const auto it = std::find_if(plantable.begin(), plantable.end(),
+                                 [&](const PlantableMisbehaviour& m) { return m.name == name; });
+    if (it == plantable.end()) {
+      return "--misbehave '" + name +
+             "' is not a misbehaviour of the reference server. Token service (--target "
+             "reference or distribution): " +
+             token_side + ". Registry (--target reference only): " + names_of("registry");
+    }
+    if (kind == TargetKind::kDistribution && it->component != "token-service") {
+      return "--misbehave " + name + " plants a bug in the reference " + it->component +
+             ", which --target distribution replaces by docker-registry: the run would test "
+             "nothing. Registry misbehaviours apply to --target reference only; with --target "
+             "distribution use a token-service one: " +
+             token_side;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace regauth::harness

@@ -214,6 +214,22 @@ protocol::Expected<ProbeResult, TargetError> SanityProbe(net::HttpClient& client
 enum class TargetKind { kReference, kDistribution, kBlackBox };
 std::string_view TargetKindName(TargetKind kind);  // "reference", "distribution", "black-box"
 
+// ResolveTargetKind maps the target flags shared by `regauth run` and `regauth netfuzz`
+// (--target reference|distribution, --registry URL, --misbehave) to a kind, or says what is
+// wrong with them (a usage error: --registry with --target or --misbehave, a URL that is not
+// absolute http(s) without userinfo, an unknown --target).
+protocol::Expected<TargetKind, std::string> ResolveTargetKind(
+    const std::string& target, const std::string& registry_url,
+    const std::vector<std::string>& misbehaviours);
+
+// CheckMisbehaviours refuses --misbehave names the launcher cannot plant on a target of `kind`:
+// a name that is not in `plantable`, and a registry-side bug with --target distribution, where
+// docker-registry replaces the reference registry. The message says which names apply where.
+// An empty `plantable` checks nothing (the launcher then judges the names).
+std::optional<std::string> CheckMisbehaviours(const std::vector<std::string>& misbehaviours,
+                                              const std::vector<PlantableMisbehaviour>& plantable,
+                                              TargetKind kind);
+
 struct TargetOptions {
   TargetKind kind = TargetKind::kReference;
   std::string registry_url;  // black-box only

@@ -38,6 +38,8 @@ SKIPPED = [
     ("regauth run --target distribution --profile distribution",
      "the whole suite against docker-registry (tens of seconds); black_box_test covers the target"),
     ("regauth run --registry https://gitlab.example.com", "needs a real GitLab instance"),
+    ("regauth netfuzz --target distribution",
+     "20,000 requests against docker-registry (minutes); bench/netfuzz.sh TARGET=distribution"),
     ("regauth serve --no-registry --listen 127.0.0.1:8080",
      "a server on the fixed port 8080 until killed (black_box_test runs this setup on free ports)"),
     ("env -i PATH=/usr/bin:/bin docker-registry serve", "docker-registry on the fixed port 5000"),
@@ -66,6 +68,8 @@ AFTERWARDS = [
 EXPECTED_EXIT = [
     ("regauth run --misbehave accept-alg-none", 1),  # "a negative control: must fail"
     ("regauth clients --client cases/clients/controls/leaky-client.json", 1),  # "must be caught"
+    ("regauth netfuzz --misbehave accept-alg-none", 1),  # "a planted bug: exit 1"
+    ("regauth run --cases netfuzz-bug/cases", 1),  # the findings replayed: they fail
 ]
 
 
