@@ -27,6 +27,7 @@ struct ShowFlags {
 Json ShowJson(const Case& c, const std::string& world_path) {
   Json j = CaseToJson(c);
   j["family"] = FamilyOf(c.id);
+  j["gitlab_source"] = GitLabSourcesJson(c.gitlab_sources);
   Json bound = Json::object();
   for (const auto& [name, entity] : c.bound) bound[name] = entity;
   j["bound"] = std::move(bound);
@@ -50,6 +51,10 @@ void ShowText(const Case& c, const std::string& world_path, std::ostream& out) {
   out << "  tags:         " << Join(c.tags, "-") << "\n";
   out << "  requirement:  " << c.requirement << "\n";
   out << "  source:       " << c.source << "\n";
+  for (const GitLabSource& g : c.gitlab_sources) {
+    out << "  gitlab:       " << g.Url() << "\n";
+    out << "                " << g.symbol << " (" << g.version << ")\n";
+  }
   out << "  profiles:     " << Join(c.profiles, "every profile") << "\n";
   if (!c.needs.empty()) out << "  needs:        " << Join(c.needs, "") << "\n";
   if (j.contains("dimensions")) {
