@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "reference_server/token/credential_index.h"
-#include "reference_server/token/policy.h"
+#include "reference_server/credential_index.h"
+#include "reference_server/policy.h"
 
 namespace regauth::server {
 namespace {
@@ -52,13 +52,20 @@ std::string StrMember(const json& body, const char* key) {
 
 std::optional<std::string> RoleName(int64_t level) {
   switch (level) {
-    case 10: return "guest";
-    case 15: return "planner";
-    case 20: return "reporter";
-    case 30: return "developer";
-    case 40: return "maintainer";
-    case 50: return "owner";
-    default: return std::nullopt;
+    case 10:
+      return "guest";
+    case 15:
+      return "planner";
+    case 20:
+      return "reporter";
+    case 30:
+      return "developer";
+    case 40:
+      return "maintainer";
+    case 50:
+      return "owner";
+    default:
+      return std::nullopt;
   }
 }
 
@@ -85,7 +92,8 @@ json& Arr(json& doc, const char* key) {
 
 json* FindBy(json& arr, const char* key, std::string_view value) {
   for (json& e : arr) {
-    if (e.is_object() && e.contains(key) && e[key].is_string() && IEq(e[key].get<std::string>(), value)) {
+    if (e.is_object() && e.contains(key) && e[key].is_string() &&
+        IEq(e[key].get<std::string>(), value)) {
       return &e;
     }
   }
@@ -135,20 +143,33 @@ json* FindToken(json& doc, int64_t id, const char* kind) {
 const std::set<std::string>& PatScopes() {
   // GitLab 17.6 all_available_scopes as the world format spells them; ai_workflows is not one
   // (issue 8 item 6: a PAT cannot be created with it).
-  static const std::set<std::string> s = {
-      "api",          "read_api",         "read_user",          "create_runner",
-      "manage_runner", "k8s_proxy",       "self_rotate",        "read_repository",
-      "write_repository", "read_registry", "write_registry",    "read_virtual_registry",
-      "write_virtual_registry", "read_observability", "write_observability", "ai_features",
-      "sudo",         "admin_mode",       "read_service_ping"};
+  static const std::set<std::string> s = {"api",
+                                          "read_api",
+                                          "read_user",
+                                          "create_runner",
+                                          "manage_runner",
+                                          "k8s_proxy",
+                                          "self_rotate",
+                                          "read_repository",
+                                          "write_repository",
+                                          "read_registry",
+                                          "write_registry",
+                                          "read_virtual_registry",
+                                          "write_virtual_registry",
+                                          "read_observability",
+                                          "write_observability",
+                                          "ai_features",
+                                          "sudo",
+                                          "admin_mode",
+                                          "read_service_ping"};
   return s;
 }
 
 const std::set<std::string>& DeployScopes() {
-  static const std::set<std::string> s = {
-      "read_repository",       "read_registry",          "write_registry",
-      "read_package_registry", "write_package_registry", "read_virtual_registry",
-      "write_virtual_registry"};
+  static const std::set<std::string> s = {"read_repository",        "read_registry",
+                                          "write_registry",         "read_package_registry",
+                                          "write_package_registry", "read_virtual_registry",
+                                          "write_virtual_registry"};
   return s;
 }
 
@@ -169,8 +190,9 @@ void RemoveProject(json& doc, const std::string& path) {
     if (!p.contains("job_token_scope")) continue;
     json& list = p["job_token_scope"]["allowlist"];
     if (!list.is_array()) continue;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const json& e) { return e.is_string() && IEq(e.get<std::string>(), path); }),
+    list.erase(std::remove_if(
+                   list.begin(), list.end(),
+                   [&](const json& e) { return e.is_string() && IEq(e.get<std::string>(), path); }),
                list.end());
   }
   std::set<int64_t> jobs;
@@ -191,8 +213,8 @@ void RemoveProject(json& doc, const std::string& path) {
 }
 
 bool Under(std::string_view path, std::string_view group) {
-  return IEq(path, group) ||
-         (path.size() > group.size() && path[group.size()] == '/' && IEq(path.substr(0, group.size()), group));
+  return IEq(path, group) || (path.size() > group.size() && path[group.size()] == '/' &&
+                              IEq(path.substr(0, group.size()), group));
 }
 
 void RemoveGroup(json& doc, const std::string& path) {
@@ -239,7 +261,8 @@ void RemoveUser(json& doc, const std::string& username) {
     }
   }
   for (json& j : Arr(doc, "jobs")) {
-    if (j.contains("user") && j["user"].is_string() && IEq(j["user"].get<std::string>(), username)) {
+    if (j.contains("user") && j["user"].is_string() &&
+        IEq(j["user"].get<std::string>(), username)) {
       j["user"] = nullptr;
     }
   }
@@ -276,11 +299,11 @@ AdminApi::Reply AdminApi::Commit(json next, Reply ok) {
   return ok;
 }
 
-std::optional<net::HttpResponse> AdminApi::Handle(const net::HttpRequest& request) {
+std::optional<server::HttpResponse> AdminApi::Handle(const server::HttpRequest& request) {
   if (request.path.rfind(kPrefix, 0) != 0) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
   auto reply = [](int status, const json& body) {
-    return net::HttpResponse::Json(status, body.is_null() ? std::string() : body.dump());
+    return server::HttpResponse::Json(status, body.is_null() ? std::string() : body.dump());
   };
   if (!world_) return reply(500, {{"message", "500 Internal Server Error"}});
   // Authentication: an active api PAT of an active admin (API::APIGuard with sudo-less admins).
@@ -329,14 +352,23 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
   for (std::size_t i = 0; i <= rest.size();) {
     std::size_t j = rest.find('/', i);
     if (j == std::string::npos) j = rest.size();
-    seg.push_back(net::PercentDecode(std::string_view(rest).substr(i, j - i), false));
+    seg.push_back(server::PercentDecode(std::string_view(rest).substr(i, j - i), false));
     i = j + 1;
   }
   const Reply not_found{404, {{"error", "404 Not Found"}}};
-  const World& w = *world_;
+  // The world this call reads; a successful change moves it to the new one (commit below), so
+  // an answer describes the entity as created.
+  std::shared_ptr<const World> keep = world_;
+  const World* wp = keep.get();
+  auto commit = [&](json next, Reply ok) {
+    Reply r = Commit(std::move(next), std::move(ok));
+    keep = world_;
+    wp = keep.get();
+    return r;
+  };
   auto user_id = [&](std::string_view username) -> int64_t {
-    for (std::size_t i = 0; i < w.Users().size(); ++i) {
-      if (IEq(w.Users()[i].username, username)) return static_cast<int64_t>(i) + 1;
+    for (std::size_t i = 0; i < wp->Users().size(); ++i) {
+      if (IEq(wp->Users()[i].username, username)) return static_cast<int64_t>(i) + 1;
     }
     return 0;
   };
@@ -351,16 +383,16 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
   };
   auto find_user = [&](const std::string& id) -> const protocol::User* {
     auto n = Number(id);
-    if (!n || *n < 1 || *n > static_cast<int64_t>(w.Users().size())) return nullptr;
-    return &w.Users()[*n - 1];
+    if (!n || *n < 1 || *n > static_cast<int64_t>(wp->Users().size())) return nullptr;
+    return &wp->Users()[*n - 1];
   };
   auto group_of = [&](const std::string& id) -> const protocol::Group* {
-    if (auto n = Number(id)) return w.FindGroupById(*n);
-    return w.FindGroup(id);
+    if (auto n = Number(id)) return wp->FindGroupById(*n);
+    return wp->FindGroup(id);
   };
   auto project_of = [&](const std::string& id) -> const protocol::Project* {
-    if (auto n = Number(id)) return w.FindProjectById(*n);
-    return w.FindProject(id);
+    if (auto n = Number(id)) return wp->FindProjectById(*n);
+    return wp->FindProject(id);
   };
   auto group_json = [&](const protocol::Group& g) {
     json j = {{"id", g.id},
@@ -369,16 +401,16 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
               {"full_path", g.path},
               {"visibility", std::string(protocol::Name(g.visibility))},
               {"parent_id", nullptr}};
-    if (const protocol::Group* parent = w.FindGroup(g.parent)) j["parent_id"] = parent->id;
+    if (const protocol::Group* parent = wp->FindGroup(g.parent)) j["parent_id"] = parent->id;
     return j;
   };
   auto project_json = [&](const protocol::Project& p) {
     json ns = {{"full_path", p.namespace_path}, {"kind", p.personal ? "user" : "group"}};
     if (p.personal) {
-      const protocol::User* o = w.FindUser(p.namespace_path);
+      const protocol::User* o = wp->FindUser(p.namespace_path);
       ns["id"] = o && o->namespace_id ? json(*o->namespace_id) : json(nullptr);
     } else {
-      ns["id"] = w.FindGroup(p.namespace_path)->id;
+      ns["id"] = wp->FindGroup(p.namespace_path)->id;
     }
     return json{{"id", p.id},
                 {"path", p.path.substr(p.path.rfind('/') + 1)},
@@ -400,7 +432,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
     if (seg.size() == 1 && method == "GET") {
       json out = json::array();
       auto it = query.find("username");
-      for (const protocol::User& u : w.Users()) {
+      for (const protocol::User& u : wp->Users()) {
         if (it == query.end() || IEq(u.username, it->second)) out.push_back(user_json(u));
       }
       return {200, out};
@@ -412,10 +444,10 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       if (username.empty() || email.empty() || StrMember(body, "name").empty()) {
         return {400, {{"error", "email, name, username are missing"}}};
       }
-      if (w.FindUser(username) || w.FindGroup(username)) {
+      if (wp->FindUser(username) || wp->FindGroup(username)) {
         return {409, {{"message", "Username has already been taken"}}};
       }
-      if (w.FindUserByEmail(email)) return {409, {{"message", "Email has already been taken"}}};
+      if (wp->FindUserByEmail(email)) return {409, {{"message", "Email has already been taken"}}};
       if (password.size() < 8) {
         return {400, {{"message", {{"password", {"is too short (minimum is 8 characters)"}}}}}};
       }
@@ -429,7 +461,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
                       {"kind", "password"},
                       {"user", username},
                       {"secret", password}});
-      Reply ok = Commit(std::move(next), {201, nullptr});
+      Reply ok = commit(std::move(next), {201, nullptr});
       if (ok.status != 201) return ok;
       return {201, user_json(*world_->FindUser(username))};
     }
@@ -459,19 +491,19 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
                           {"secret", password}});
         }
       }
-      Reply ok = Commit(std::move(next), {200, nullptr});
+      Reply ok = commit(std::move(next), {200, nullptr});
       return ok.status == 200 ? Reply{200, user_json(*world_->FindUser(name))} : ok;
     }
     if (seg.size() == 2 && method == "DELETE") {
       json next = doc_;
       RemoveUser(next, name);
-      return Commit(std::move(next), {204, nullptr});
+      return commit(std::move(next), {204, nullptr});
     }
     if (seg.size() == 3 && seg[2] == "block" && method == "POST") {
       if (u->bot) return {403, {{"message", "403 Forbidden - A bot user cannot be blocked"}}};
       json next = doc_;
       (*FindBy(Arr(next, "users"), "username", name))["state"] = "blocked";
-      return Commit(std::move(next), {201, true});
+      return commit(std::move(next), {201, true});
     }
     if (seg.size() == 3 && seg[2] == "personal_access_tokens" && method == "POST") {
       if (StrMember(body, "name").empty()) return {400, {{"error", "name is missing"}}};
@@ -494,7 +526,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         cred["expires_at"] = body["expires_at"];
       }
       Arr(next, "credentials").push_back(cred);
-      Reply ok = Commit(std::move(next), {201, nullptr});
+      Reply ok = commit(std::move(next), {201, nullptr});
       if (ok.status != 201) return ok;
       return {201,
               {{"id", id},
@@ -515,7 +547,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
     json* c = id ? FindToken(next, *id, "personal_access_token") : nullptr;
     if (c == nullptr) return {404, {{"message", "404 Personal Access Token Not Found"}}};
     (*c)["revoked"] = true;
-    return Commit(std::move(next), {204, nullptr});
+    return commit(std::move(next), {204, nullptr});
   }
 
   // ---- groups and projects: /groups/:id[/...], /projects/:id[/...] ----
@@ -525,29 +557,29 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
 
   if (seg.size() == 1 && method == "POST" && groups) {
     const std::string path = StrMember(body, "path");
-    const std::string vis = StrMember(body, "visibility").empty() ? "private"
-                                                                  : StrMember(body, "visibility");
+    const std::string vis =
+        StrMember(body, "visibility").empty() ? "private" : StrMember(body, "visibility");
     if (path.empty() || StrMember(body, "name").empty()) {
       return {400, {{"error", "name, path are missing"}}};
     }
     std::string full = path;
     if (auto parent = IntMember(body, "parent_id")) {
-      const protocol::Group* pg = w.FindGroupById(*parent);
+      const protocol::Group* pg = wp->FindGroupById(*parent);
       if (pg == nullptr) return {404, {{"message", "404 Group Not Found"}}};
       full = pg->path + "/" + path;
     }
-    if (w.FindGroup(full) || w.FindProject(full) || (full == path && w.FindUser(full))) {
+    if (wp->FindGroup(full) || wp->FindProject(full) || (full == path && wp->FindUser(full))) {
       return {400, {{"message", "Failed to save group {:path=>[\"has already been taken\"]}"}}};
     }
     json next = doc_;
     const int64_t id = NextNamespaceId(next);
     Arr(next, "groups").push_back({{"path", full}, {"id", id}, {"visibility", vis}});
-    Reply ok = Commit(std::move(next), {201, nullptr});
+    Reply ok = commit(std::move(next), {201, nullptr});
     return ok.status == 201 ? Reply{201, group_json(*world_->FindGroupById(id))} : ok;
   }
   if (seg.size() == 1 && method == "POST" && projects) {
     auto ns = IntMember(body, "namespace_id");
-    const protocol::Group* g = ns ? w.FindGroupById(*ns) : nullptr;
+    const protocol::Group* g = ns ? wp->FindGroupById(*ns) : nullptr;
     if (g == nullptr) return {404, {{"message", "404 Namespace Not Found"}}};
     seg = {"projects", "user", "", g->path};  // handled below as a project in namespace g
   }
@@ -559,30 +591,31 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       if (owner == nullptr) return {404, {{"message", "404 User Not Found"}}};
       ns_path = owner->username;
     }
-    const std::string path = StrMember(body, "path").empty() ? StrMember(body, "name")
-                                                              : StrMember(body, "path");
+    const std::string path =
+        StrMember(body, "path").empty() ? StrMember(body, "name") : StrMember(body, "path");
     if (path.empty()) return {400, {{"error", "name is missing"}}};
     const std::string full = ns_path + "/" + path;
-    if (w.FindProject(full) || w.FindGroup(full)) {
+    if (wp->FindProject(full) || wp->FindGroup(full)) {
       return {400, {{"message", {{"path", {"has already been taken"}}}}}};
     }
     json next = doc_;
     if (owner != nullptr) {
       json* u = FindBy(Arr(next, "users"), "username", owner->username);
-      if (u != nullptr && !u->contains("namespace_id")) (*u)["namespace_id"] = NextNamespaceId(next);
+      if (u != nullptr && !u->contains("namespace_id"))
+        (*u)["namespace_id"] = NextNamespaceId(next);
     }
     const int64_t id = NextProjectId(next);
     json p = {{"id", id},
               {"path", full},
-              {"visibility", StrMember(body, "visibility").empty() ? "private"
-                                                                   : StrMember(body, "visibility")}};
+              {"visibility",
+               StrMember(body, "visibility").empty() ? "private" : StrMember(body, "visibility")}};
     if (auto v = StrMember(body, "container_registry_access_level"); !v.empty()) {
       p["container_registry_access_level"] = v;
     }
     if (StrMember(body, "builds_access_level") == "disabled") p["builds_enabled"] = false;
     if (StrMember(body, "repository_access_level") == "disabled") p["repository_enabled"] = false;
     Arr(next, "projects").push_back(p);
-    Reply ok = Commit(std::move(next), {201, nullptr});
+    Reply ok = commit(std::move(next), {201, nullptr});
     return ok.status == 201 ? Reply{201, project_json(*world_->FindProjectById(id))} : ok;
   }
 
@@ -605,7 +638,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       } else {
         RemoveProject(next, path);
       }
-      return Commit(std::move(next), {202, {{"message", "202 Accepted"}}});
+      return commit(std::move(next), {202, {{"message", "202 Accepted"}}});
     }
     if (method == "PUT" && projects) {
       json next = doc_;
@@ -619,7 +652,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       if (auto v = StrMember(body, "repository_access_level"); !v.empty()) {
         e["repository_enabled"] = v != "disabled";
       }
-      Reply ok = Commit(std::move(next), {200, nullptr});
+      Reply ok = commit(std::move(next), {200, nullptr});
       return ok.status == 200 ? Reply{200, project_json(*world_->FindProject(path))} : ok;
     }
     return not_found;
@@ -640,14 +673,15 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       return {409, {{"message", "Member already exists"}}};
     }
     e["members"].push_back({{"user", u->username}, {"role", *role}});
-    Reply ok = Commit(std::move(next), {201, nullptr});
+    Reply ok = commit(std::move(next), {201, nullptr});
     if (ok.status != 201) return ok;
-    return {201, {{"id", user_id(u->username)}, {"username", u->username}, {"access_level", *level}}};
+    return {201,
+            {{"id", user_id(u->username)}, {"username", u->username}, {"access_level", *level}}};
   }
   if (projects && sub == "archive" && seg.size() == 3 && method == "POST") {
     json next = doc_;
     entity(next)["archived"] = true;
-    Reply ok = Commit(std::move(next), {201, nullptr});
+    Reply ok = commit(std::move(next), {201, nullptr});
     return ok.status == 201 ? Reply{201, project_json(*world_->FindProject(path))} : ok;
   }
   if (projects && sub == "job_token_scope") {
@@ -663,11 +697,11 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         return {400, {{"error", "enabled is missing"}}};
       }
       scope["inbound_enabled"] = body["enabled"];
-      return Commit(std::move(next), {204, nullptr});
+      return commit(std::move(next), {204, nullptr});
     }
     if (seg.size() == 4 && seg[3] == "allowlist" && method == "POST") {
       auto target = IntMember(body, "target_project_id");
-      const protocol::Project* t = target ? w.FindProjectById(*target) : nullptr;
+      const protocol::Project* t = target ? wp->FindProjectById(*target) : nullptr;
       if (t == nullptr) return {404, {{"message", "404 Project Not Found"}}};
       for (const json& x : scope["allowlist"]) {
         if (x.is_string() && IEq(x.get<std::string>(), t->path)) {
@@ -675,12 +709,12 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         }
       }
       scope["allowlist"].push_back(t->path);
-      return Commit(std::move(next),
+      return commit(std::move(next),
                     {201, {{"source_project_id", p->id}, {"target_project_id", t->id}}});
     }
     if (seg.size() == 4 && seg[3] == "groups_allowlist" && method == "POST") {
       auto target = IntMember(body, "target_group_id");
-      const protocol::Group* t = target ? w.FindGroupById(*target) : nullptr;
+      const protocol::Group* t = target ? wp->FindGroupById(*target) : nullptr;
       if (t == nullptr) return {404, {{"message", "404 Group Not Found"}}};
       for (const json& x : scope["allowlist"]) {
         if (x.is_string() && IEq(x.get<std::string>(), "group:" + t->path)) {
@@ -688,14 +722,15 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         }
       }
       scope["allowlist"].push_back("group:" + t->path);
-      return Commit(std::move(next),
+      return commit(std::move(next),
                     {201, {{"source_project_id", p->id}, {"target_group_id", t->id}}});
     }
     return not_found;
   }
   if (projects && sub == "registry" && method == "POST" &&
       ((seg.size() == 5 && seg[3] == "protection" && seg[4] == "rules") ||
-       (seg.size() == 6 && seg[3] == "protection" && seg[4] == "repository" && seg[5] == "rules"))) {
+       (seg.size() == 6 && seg[3] == "protection" && seg[4] == "repository" &&
+        seg[5] == "rules"))) {
     const std::string pattern = StrMember(body, "repository_path_pattern");
     if (pattern.empty()) return {400, {{"error", "repository_path_pattern is missing"}}};
     json next = doc_;
@@ -712,7 +747,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
     json out = rule;
     out["project_id"] = p->id;
     out["id"] = static_cast<int64_t>(e["container_protection_rules"].size());
-    return Commit(std::move(next), {201, out});
+    return commit(std::move(next), {201, out});
   }
   if (sub == "access_tokens" || sub == "deploy_tokens") {
     const bool access = sub == "access_tokens";
@@ -762,8 +797,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         auto role = RoleName(IntMember(body, "access_level").value_or(40));
         if (!role) return {400, {{"error", "access_level does not have a valid value"}}};
         cred["role"] = *role;
-        bot = std::string(groups ? "group_" : "project_") +
-              std::to_string(groups ? g->id : p->id) + "_bot_" + Secret("").substr(0, 8);
+        bot = std::string(groups ? "group_" : "project_") + std::to_string(groups ? g->id : p->id) +
+              "_bot_" + Secret("").substr(0, 8);
         for (char& ch : bot) {
           ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           if (ch == '-') ch = '_';
@@ -775,7 +810,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         cred["username"] = username;
       }
       Arr(next, "credentials").push_back(cred);
-      Reply ok = Commit(std::move(next), {201, nullptr});
+      Reply ok = commit(std::move(next), {201, nullptr});
       if (ok.status != 201) return ok;
       json out = {{"id", id},
                   {"name", body["name"]},
@@ -801,7 +836,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         return {404, {{"message", "404 Token Not Found"}}};
       }
       (*c)["revoked"] = true;
-      return Commit(std::move(next), {204, nullptr});
+      return commit(std::move(next), {204, nullptr});
     }
   }
   return not_found;
