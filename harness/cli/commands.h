@@ -32,4 +32,8 @@ void AddShowCommand(CLI::App& app, int& exit_code);
 // (harness/suite/world_check.h).
 void AddWorldCommand(CLI::App& app, int& exit_code);
 
+// AddProvisionCommand: `regauth provision --gitlab URL --token T --world W [--prefix P]
+// [--dry-run] [--delete]` (harness/provision/provision.h).
+void AddProvisionCommand(CLI::App& app, int& exit_code);
+
 }  // namespace regauth::harness::cli

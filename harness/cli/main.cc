@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   regauth::harness::cli::AddReplayCommand(app, exit_code);
   regauth::harness::cli::AddShowCommand(app, exit_code);
   regauth::harness::cli::AddWorldCommand(app, exit_code);
+  regauth::harness::cli::AddProvisionCommand(app, exit_code);
   // One data-directory rule for both sides: the server's subcommands get the runner's default.
   const std::string default_world =
       regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());

@@ -107,7 +107,7 @@ class Run {
     if (!res) return Err(r.method + " " + r.path + ": " + res.error());
     if (std::find(ok.begin(), ok.end(), res->status) == ok.end()) {
       return Err(r.method + " " + r.path + ": HTTP " + std::to_string(res->status) +
-                           (res->body.is_null() ? "" : " " + Message(res->body)));
+                 (res->body.is_null() ? "" : " " + Message(res->body)));
     }
     return std::move(*res);
   }
@@ -188,8 +188,8 @@ Expected<void, std::string> Run::Users() {
         if (!put) return Err(put.error());
       }
     } else {
-      json body = {{"username", name},     {"name", name},         {"email", email},
-                   {"password", password}, {"admin", u.admin},     {"external", u.external},
+      json body = {{"username", name},         {"name", name},     {"email", email},
+                   {"password", password},     {"admin", u.admin}, {"external", u.external},
                    {"skip_confirmation", true}};
       auto made = Call("POST", "/users", body, {201});
       if (!made) return Err(made.error());
@@ -218,10 +218,10 @@ Expected<void, std::string> Run::Members(const std::string& base, const std::str
       Skip("membership of " + u->username + " in " + what + ": the user was skipped");
       continue;
     }
-    auto r = Call("POST", base + "/members",
-                  {{"user_id", user_ids_.at(u->username)},
-                   {"access_level", static_cast<int>(m.role)}},
-                  {201, 409});
+    auto r =
+        Call("POST", base + "/members",
+             {{"user_id", user_ids_.at(u->username)}, {"access_level", static_cast<int>(m.role)}},
+             {201, 409});
     if (!r) return Err(r.error());
     out.push_back({{"user", Name(u->username)}, {"role", std::string(protocol::Name(m.role))}});
   }
@@ -252,9 +252,8 @@ Expected<void, std::string> Run::Groups() {
     }
     if (id <= 0) return Err("groups API gave no id for " + path);
     group_ids_[g->path] = id;
-    json gj = {{"path", path},
-               {"id", id},
-               {"visibility", std::string(protocol::Name(g->visibility))}};
+    json gj = {
+        {"path", path}, {"id", id}, {"visibility", std::string(protocol::Name(g->visibility))}};
     json members;
     if (auto m = Members("/groups/" + std::to_string(id), "group " + g->path, g->members, members);
         !m) {
@@ -280,12 +279,11 @@ Expected<void, std::string> Run::Projects() {
     }
     const std::string path = Name(p.path);
     const std::string leaf = p.path.substr(p.path.rfind('/') + 1);
-    json settings = {
-        {"visibility", std::string(protocol::Name(p.visibility))},
-        {"container_registry_access_level",
-         std::string(protocol::Name(p.container_registry_access_level))},
-        {"builds_access_level", p.builds_enabled ? "enabled" : "disabled"},
-        {"repository_access_level", p.repository_enabled ? "enabled" : "disabled"}};
+    json settings = {{"visibility", std::string(protocol::Name(p.visibility))},
+                     {"container_registry_access_level",
+                      std::string(protocol::Name(p.container_registry_access_level))},
+                     {"builds_access_level", p.builds_enabled ? "enabled" : "disabled"},
+                     {"repository_access_level", p.repository_enabled ? "enabled" : "disabled"}};
     auto found = Call("GET", "/projects/" + EncodePath(path), nullptr, {200, 404});
     if (!found) return Err(found.error());
     int64_t id = IdOf(found->body);
@@ -381,10 +379,10 @@ Expected<void, std::string> Run::ProjectSettings(const Project& p, json& pj) {
       body["minimum_access_level_for_delete"] =
           std::string(LevelName(*r.minimum_access_level_for_delete));
     }
-    auto made = Call("POST",
-                     base + (ga ? "/registry/protection/repository/rules"
-                                : "/registry/protection/rules"),
-                     body, {201, 422});
+    auto made =
+        Call("POST",
+             base + (ga ? "/registry/protection/repository/rules" : "/registry/protection/rules"),
+             body, {201, 422});
     if (!made) return Err(made.error());
     for (const char* k : {"minimum_access_level_for_push", "minimum_access_level_for_delete"}) {
       if (body.contains(k)) rj[k] = body[k];
@@ -448,8 +446,8 @@ Expected<void, std::string> Run::Token(const Credential& c, json& cj) {
       return Err("not a token kind: " + c.id);
   }
   cj["name"] = body["name"];
-  const bool access_token = c.kind == CredentialKind::kProjectAccessToken ||
-                            c.kind == CredentialKind::kGroupAccessToken;
+  const bool access_token =
+      c.kind == CredentialKind::kProjectAccessToken || c.kind == CredentialKind::kGroupAccessToken;
   int64_t bot_id = 0;
   if (auto it = o_.known_secrets.find(var); it != o_.known_secrets.end()) {
     out_.env.emplace_back(var, it->second);
@@ -491,8 +489,8 @@ Expected<void, std::string> Run::Credentials() {
                {"secret", "${" + EnvVarName(c.id) + "}"}};
     if (!c.description.empty()) cj["description"] = c.description;
     if (c.kind == CredentialKind::kJobToken) {
-      Skip("credential " + c.id + ": CI job tokens exist only while a job runs (describe the " +
-           "job from its predefined CI variables, cases/worlds/README.md)");
+      Skip("credential " + c.id + ": CI job tokens exist only while a job runs (add the job " +
+           "by hand: CI_JOB_ID, CI_PROJECT_PATH, GITLAB_USER_LOGIN, secret ${CI_JOB_TOKEN})");
       continue;
     }
     if (c.kind == CredentialKind::kOAuthToken) {
@@ -537,15 +535,14 @@ Expected<void, std::string> Run::Finish() {
       continue;
     }
     if (user_state_[u.username] == "blocked") continue;
-    auto r = Call("POST", "/users/" + std::to_string(user_ids_.at(u.username)) + "/block",
-                  nullptr, {201});
+    auto r = Call("POST", "/users/" + std::to_string(user_ids_.at(u.username)) + "/block", nullptr,
+                  {201});
     if (!r) return Err(r.error());
   }
   for (const Project& p : w_.Projects()) {
     if (!p.archived || project_ids_.count(p.path) == 0 || archived_[p.path]) continue;
-    auto r =
-        Call("POST", "/projects/" + std::to_string(project_ids_.at(p.path)) + "/archive", nullptr,
-             {201});
+    auto r = Call("POST", "/projects/" + std::to_string(project_ids_.at(p.path)) + "/archive",
+                  nullptr, {201});
     if (!r) return Err(r.error());
   }
   for (json& uj : users_) {
@@ -616,30 +613,31 @@ std::string DryRunLine(const ApiRequest& r) {
 
 Transport DryRunTransport(std::function<void(const std::string&)> out) {
   auto next_id = std::make_shared<int64_t>(1000);
-  return [out = std::move(out), next_id](const ApiRequest& r) -> Expected<ApiResponse, std::string> {
-    out(DryRunLine(r));
-    ApiResponse res;
-    if (r.method == "GET") {
-      res.status = r.path.rfind("/api/v4/users?", 0) == 0 ? 200 : 404;
-      res.body = res.status == 200 ? json::array() : json{{"message", "404 Not Found"}};
-      if (r.path.rfind("/api/v4/users/", 0) == 0) {
-        res.status = 200;
-        res.body = {{"id", 1}, {"username", "dry-run-bot"}};
-      }
-      return res;
-    }
-    if (r.method == "DELETE" || r.method == "PATCH") {
-      res.status = 204;
-      return res;
-    }
-    if (r.method == "PUT") {
-      res.status = 200;
-      return res;
-    }
-    res.status = 201;
-    res.body = {{"id", (*next_id)++}, {"token", "[dry-run]"}, {"user_id", (*next_id)++}};
-    return res;
-  };
+  return
+      [out = std::move(out), next_id](const ApiRequest& r) -> Expected<ApiResponse, std::string> {
+        out(DryRunLine(r));
+        ApiResponse res;
+        if (r.method == "GET") {
+          res.status = r.path.rfind("/api/v4/users?", 0) == 0 ? 200 : 404;
+          res.body = res.status == 200 ? json::array() : json{{"message", "404 Not Found"}};
+          if (r.path.rfind("/api/v4/users/", 0) == 0) {
+            res.status = 200;
+            res.body = {{"id", 1}, {"username", "dry-run-bot"}};
+          }
+          return res;
+        }
+        if (r.method == "DELETE" || r.method == "PATCH") {
+          res.status = 204;
+          return res;
+        }
+        if (r.method == "PUT") {
+          res.status = 200;
+          return res;
+        }
+        res.status = 201;
+        res.body = {{"id", (*next_id)++}, {"token", "[dry-run]"}, {"user_id", (*next_id)++}};
+        return res;
+      };
 }
 
 std::string EnvVarName(std::string_view credential_id) {
@@ -660,7 +658,7 @@ Expected<Outcome, std::string> Provision(const World& world, const Transport& tr
                                          const Options& options) {
   if (!ValidPrefix(options.prefix)) {
     return Err("prefix \"" + options.prefix +
-                         "\": letters, digits, '_', '-', '.', starting with a letter, digit or '_'");
+               "\": letters, digits, '_', '-', '.', starting with a letter, digit or '_'");
   }
   if (!options.random_password) return Err("no password generator");
   std::set<std::string> vars;

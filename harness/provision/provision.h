@@ -32,8 +32,8 @@
 // projects) and users.
 //
 // What the API cannot create is skipped and listed (Outcome::skipped), and left out of the world
-// written: CI jobs and job tokens (GitLab creates them when a pipeline runs: describe the job from
-// its predefined variables instead, cases/worlds/README.md), OAuth tokens (issued by /oauth/token,
+// written: CI jobs and job tokens (GitLab creates them when a pipeline runs: a world for a CI job
+// adds that job by hand from its predefined variables), OAuth tokens (issued by /oauth/token,
 // not /api/v4), users with two-factor authentication, tokens already expired or expiring today,
 // projects pending deletion, and protection rules while instance.protected_containers is off.
 // Instance settings are never changed: the world written copies the input's `instance`.
@@ -99,10 +99,10 @@ struct Options {
 };
 
 struct Outcome {
-  nlohmann::json world;                                   // the world file to write
-  std::vector<std::pair<std::string, std::string>> env;   // variable, secret (for the env file)
-  std::vector<std::string> skipped;                       // "<what>: <why>", one per entity
-  int calls = 0;                                          // API calls made
+  nlohmann::json world;                                  // the world file to write
+  std::vector<std::pair<std::string, std::string>> env;  // variable, secret (for the env file)
+  std::vector<std::string> skipped;                      // "<what>: <why>", one per entity
+  int calls = 0;                                         // API calls made
 };
 
 // Provision creates `world` under options.prefix. Fails on the first call whose answer is not

@@ -83,8 +83,10 @@ Options TestOptions() {
 }
 
 TEST(DryRunLine, MasksPasswordsAndTokens) {
-  const std::string line = DryRunLine(
-      {"POST", "/api/v4/users", {{"username", "u"}, {"password", "hunter22"}, {"x", {{"token", "t"}}}}});
+  const std::string line =
+      DryRunLine({"POST",
+                  "/api/v4/users",
+                  {{"username", "u"}, {"password", "hunter22"}, {"x", {{"token", "t"}}}}});
   EXPECT_EQ(line.find("hunter22"), std::string::npos);
   EXPECT_EQ(line.find("\"t\""), std::string::npos);
   const json j = json::parse(line);
@@ -107,8 +109,9 @@ TEST(Provision, CreatesUnderThePrefixAndSkipsWhatTheApiCannotCreate) {
   // Users: dana and bob created under the prefix, tom (2FA) skipped; bob blocked at the end.
   ASSERT_EQ(gl.Count("POST", "/api/v4/users"), 1 + 1 + 1 + 1);  // 2 users, 1 PAT, 1 block
   EXPECT_EQ(gl.calls[1].body["username"], "t-dana");
-  EXPECT_EQ(gl.Count("POST", "/api/v4/groups"), 1 + 1 + 1);  // group, dana's membership, 1
-  EXPECT_EQ(gl.Count("PATCH", "/api/v4/projects/"), 2);      // job token scope of 2 projects
+  EXPECT_EQ(gl.Count("POST", "/api/v4/groups"), 1 + 1);  // the group, dana's membership
+  EXPECT_EQ(gl.Count("PATCH", "/api/v4/projects/"), 2);  // job token scope of 2 projects
+  // 2 projects, 2 allowlist entries, 1 protection rule, 1 access token, 1 deploy token, 1 archive
   EXPECT_EQ(gl.Count("POST", "/api/v4/projects"), 2 + 2 + 1 + 1 + 1 + 1);
   EXPECT_EQ(gl.Count("DELETE", "/api/v4/projects/"), 1);  // the revoked access token
   // Every body is masked in a dry-run line; the protection rule uses the 17.8+ path.
@@ -119,21 +122,22 @@ TEST(Provision, CreatesUnderThePrefixAndSkipsWhatTheApiCannotCreate) {
   EXPECT_TRUE(rule);
   std::string skipped;
   for (const std::string& s : out->skipped) skipped += s + "\n";
-  for (const char* what : {"user tom", "project acme/gone", "credential job-7",
-                           "credential dana-oauth", "credential dana-pat-old", "credential tom-pat",
-                           "membership of tom"}) {
+  for (const char* what :
+       {"user tom", "project acme/gone", "credential job-7", "credential dana-oauth",
+        "credential dana-pat-old", "credential tom-pat", "membership of tom"}) {
     EXPECT_NE(skipped.find(what), std::string::npos) << what << " in\n" << skipped;
   }
   // The world written loads, with the secrets from the env entries.
   std::map<std::string, std::string> env(out->env.begin(), out->env.end());
   EXPECT_EQ(env.at("REGAUTH_DANA_PASSWORD"), "correct-horse-battery");
   auto again = protocol::ParseWorld(
-      out->world.dump(), protocol::WorldContext{test_support::kNow,
-                                                [&](std::string_view n) -> std::optional<std::string> {
-                                                  auto it = env.find(std::string(n));
-                                                  if (it == env.end()) return std::nullopt;
-                                                  return it->second;
-                                                }});
+      out->world.dump(),
+      protocol::WorldContext{test_support::kNow,
+                             [&](std::string_view n) -> std::optional<std::string> {
+                               auto it = env.find(std::string(n));
+                               if (it == env.end()) return std::nullopt;
+                               return it->second;
+                             }});
   ASSERT_TRUE(again.has_value()) << protocol::DescribeWorldError(again.error());
   EXPECT_NE(again->FindProject("t-acme/app"), nullptr);
   EXPECT_EQ(again->FindProject("t-acme/app")->job_token_scope.allowlist.size(), 2u);

@@ -38,6 +38,9 @@ SKIPPED = [
     ("regauth run --target distribution --profile distribution",
      "the whole suite against docker-registry (tens of seconds); black_box_test covers the target"),
     ("regauth run --registry https://gitlab.example.com", "needs a real GitLab instance"),
+    ("regauth provision --gitlab https://gitlab.example.com", "needs a real GitLab instance "
+     "(provision_reference_server provisions the reference server instead)"),
+    ("set -a; . ./provisioned.env", "reads what provisioning a real GitLab wrote"),
     ("regauth serve --no-registry --listen 127.0.0.1:8080",
      "a server on the fixed port 8080 until killed (black_box_test runs this setup on free ports)"),
     ("env -i PATH=/usr/bin:/bin docker-registry serve", "docker-registry on the fixed port 5000"),
