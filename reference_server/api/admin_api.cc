@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "reference_server/credential_index.h"
-#include "reference_server/policy.h"
+#include "reference_server/token/credential_index.h"
+#include "reference_server/token/policy.h"
 
 namespace regauth::server {
 namespace {
@@ -299,11 +299,11 @@ AdminApi::Reply AdminApi::Commit(json next, Reply ok) {
   return ok;
 }
 
-std::optional<server::HttpResponse> AdminApi::Handle(const server::HttpRequest& request) {
+std::optional<net::HttpResponse> AdminApi::Handle(const net::HttpRequest& request) {
   if (request.path.rfind(kPrefix, 0) != 0) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
   auto reply = [](int status, const json& body) {
-    return server::HttpResponse::Json(status, body.is_null() ? std::string() : body.dump());
+    return net::HttpResponse::Json(status, body.is_null() ? std::string() : body.dump());
   };
   if (!world_) return reply(500, {{"message", "500 Internal Server Error"}});
   // Authentication: an active api PAT of an active admin (API::APIGuard with sudo-less admins).
@@ -352,7 +352,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
   for (std::size_t i = 0; i <= rest.size();) {
     std::size_t j = rest.find('/', i);
     if (j == std::string::npos) j = rest.size();
-    seg.push_back(server::PercentDecode(std::string_view(rest).substr(i, j - i), false));
+    seg.push_back(net::PercentDecode(std::string_view(rest).substr(i, j - i), false));
     i = j + 1;
   }
   const Reply not_found{404, {{"error", "404 Not Found"}}};

@@ -56,8 +56,8 @@
 #include <optional>
 #include <string>
 
+#include "net/http_types.h"
 #include "protocol/world.h"
-#include "reference_server/http_types.h"
 
 namespace regauth::server {
 
@@ -69,7 +69,7 @@ class AdminApi {
   AdminApi(nlohmann::json doc, protocol::WorldContext ctx, Publish publish);
 
   // Handle answers a request whose path starts with /api/v4/, else nullopt.
-  std::optional<server::HttpResponse> Handle(const server::HttpRequest& request);
+  std::optional<net::HttpResponse> Handle(const net::HttpRequest& request);
 
  private:
   struct Reply {

@@ -1,0 +1,71 @@
+// http_types.h — the plain request/response values that cross the boundary between the Beast
+// adapter (http_server.cc, the only file that includes Boost.Beast) and the server's logic
+// (token service, registry). Logic modules take an HttpRequest and return an HttpResponse, so
+// they are tested without sockets and compiled without Beast.
+//
+// Usage:
+//   HttpResponse Handle(const HttpRequest& req) {
+//     if (req.method != "GET") return HttpResponse::Json(405, R"({"errors":[]})");
+//     auto auth = req.Header("authorization");   // case-insensitive, first value
+//     ...
+//   }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "protocol/ascii.h"
+
+namespace regauth::net {
+
+// HttpRequest is one parsed HTTP/1.1 request. Header names keep the case the client sent;
+// lookups are case-insensitive. `target` is the raw request-target; `path` and `query` split it
+// at the first '?', undecoded.
+struct HttpRequest {
+  std::string method;
+  std::string target;
+  std::string path;
+  std::string query;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // peer IP, for logs and rate limits
+  bool tls = false;
+
+  // Header returns the first value of header `name` (case-insensitive), if present.
+  std::optional<std::string_view> Header(std::string_view name) const;
+  // Headers returns every value of header `name`, in order.
+  std::vector<std::string_view> Headers(std::string_view name) const;
+  // QueryParams returns every `scope`-style parameter value of `name`, percent-decoded
+  // ('+' → ' '), in order. Malformed percent escapes are kept literally.
+  std::vector<std::string> QueryParams(std::string_view name) const;
+  // QueryParam returns the first value of parameter `name`, percent-decoded.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+};
+
+// HttpResponse is what a handler returns. The adapter adds Content-Length, Date and
+// Connection handling; a handler never sets those.
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  HttpResponse& AddHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  std::optional<std::string_view> Header(std::string_view name) const;
+
+  // Json builds a response with Content-Type `application/json; charset=utf-8`.
+  static HttpResponse Json(int status, std::string body);
+  // Text builds a response with Content-Type `text/plain; charset=utf-8`.
+  static HttpResponse Text(int status, std::string body);
+};
+
+// PercentDecode decodes %XX escapes (and '+' as space when `plus_is_space`). Invalid escapes are
+// copied through unchanged, as Rack does.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace regauth::net
