@@ -44,5 +44,8 @@ void AddWorldCommand(CLI::App& app, int& exit_code);
 // AddClientsCommand: `regauth clients [flags]` (harness/clients/run_clients.h): registry
 // clients against the hostile registry `launcher` starts (cli/scenario_launcher.h).
 void AddClientsCommand(CLI::App& app, int& exit_code, harness::clients::ScenarioLauncher launcher);
+// AddProvisionCommand: `regauth provision --gitlab URL --token T --world W [--prefix P]
+// [--dry-run] [--delete]` (harness/provision/provision.h).
+void AddProvisionCommand(CLI::App& app, int& exit_code);
 
 }  // namespace regauth::cli

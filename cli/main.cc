@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   regauth::cli::AddWorldCommand(app, exit_code);
   regauth::cli::AddClientsCommand(app, exit_code, regauth::cli::MakeScenarioLauncher());
   regauth::cli::AddReportCommand(app, exit_code);
+  regauth::cli::AddProvisionCommand(app, exit_code);
   // One data-directory rule for both sides: the server's subcommands get the runner's default.
   const std::string default_world =
       regauth::harness::DefaultWorldFile(regauth::harness::DefaultCasesDir());

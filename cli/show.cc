@@ -27,6 +27,7 @@ struct ShowFlags {
 Json ShowJson(const harness::Case& c, const std::string& world_path) {
   Json j = harness::CaseToJson(c);
   j["family"] = harness::FamilyOf(c.id);
+  j["gitlab_source"] = harness::GitLabSourcesJson(c.gitlab_sources);
   Json bound = Json::object();
   for (const auto& [name, entity] : c.bound) bound[name] = entity;
   j["bound"] = std::move(bound);
@@ -51,6 +52,10 @@ void ShowText(const harness::Case& c, const std::string& world_path, std::ostrea
   out << "  tags:         " << Join(c.tags, "-") << "\n";
   out << "  requirement:  " << c.requirement << "\n";
   out << "  source:       " << c.source << "\n";
+  for (const harness::GitLabSource& g : c.gitlab_sources) {
+    out << "  gitlab:       " << g.Url() << "\n";
+    out << "                " << g.symbol << " (" << g.version << ")\n";
+  }
   out << "  profiles:     " << Join(c.profiles, "every profile") << "\n";
   if (!c.needs.empty()) out << "  needs:        " << Join(c.needs, "") << "\n";
   if (j.contains("dimensions")) {

@@ -22,6 +22,7 @@
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/rfc3339.h"
+#include "reference_server/api/admin_api.h"
 #include "reference_server/registry/registry.h"
 
 namespace regauth::server {
@@ -514,7 +515,8 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
   s->log_ = log;
   const int64_t now = c.clock();
 
-  // 1. The world.
+  // 1. The world (and, from a file, its document for the /api/v4 subset).
+  std::optional<nlohmann::json> world_doc;
   if (c.world) {
     s->world_ = c.world;
   } else {
@@ -522,6 +524,9 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     auto world = LoadWorldFile(c.world_path, now, c.getenv);
     if (!world) return Err(world.error());
     s->world_ = std::make_shared<const protocol::World>(std::move(*world));
+    if (auto text = ReadFile(c.world_path, protocol::WorldLimits{}.max_bytes)) {
+      world_doc = ParseWorldDocument(*text);
+    }
   }
 
   // 2. State directory, signing key and certificate.
@@ -606,9 +611,28 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
 
   net::HttpServerOptions token_options = ListenerOptions(c, c.token_listen, "token", log, tls);
   token_options.max_body_bytes = kTokenMaxBody;
-  const TokenService* service = s->token_service_.get();
-  auto token_server = net::HttpServer::Start(
-      token_options, [service](const net::HttpRequest& r) { return service->Handle(r); });
+  TokenService* service = s->token_service_.get();
+  if (world_doc) {
+    protocol::WorldContext wctx{now, c.getenv};
+    if (!wctx.env) {
+      wctx.env = [](std::string_view name) -> std::optional<std::string> {
+        const char* v = std::getenv(std::string(name).c_str());
+        if (v == nullptr) return std::nullopt;
+        return std::string(v);
+      };
+    }
+    s->admin_api_ = std::make_unique<AdminApi>(
+        std::move(*world_doc), std::move(wctx),
+        [service](std::shared_ptr<const protocol::World> w) { service->SetWorld(std::move(w)); });
+  }
+  AdminApi* api = s->admin_api_.get();
+  auto token_server =
+      net::HttpServer::Start(token_options, [service, api](const net::HttpRequest& r) {
+        if (api != nullptr) {
+          if (auto answer = api->Handle(r)) return std::move(*answer);
+        }
+        return service->Handle(r);
+      });
   if (!token_server) return fail_at_run_time("token listener: " + token_server.error().message);
   s->token_server_ = std::move(*token_server);
   s->token_port_ = s->token_server_->port();

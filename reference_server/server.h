@@ -70,6 +70,7 @@
 namespace regauth::server {
 
 class Registry;
+class AdminApi;
 
 // LogLevel orders log lines by importance; a configured level lets through itself and every
 // more important level.
@@ -229,6 +230,9 @@ class ReferenceServer {
 
   std::shared_ptr<const protocol::World> world_;
   std::unique_ptr<TokenService> token_service_;
+  // The /api/v4 subset `regauth provision` uses (api/admin_api.h), over the world file; absent
+  // when the world was given as an object.
+  std::unique_ptr<AdminApi> admin_api_;
   std::unique_ptr<Registry> registry_;
   // Declared after the handlers' targets so they are destroyed first.
   std::unique_ptr<net::HttpServer> token_server_;

@@ -107,6 +107,7 @@ Json CaseJson(const ExecutedCase& e) {
   j["tags"] = c.tags;
   j["requirement"] = c.requirement;
   j["source"] = c.source;
+  if (!c.gitlab_sources.empty()) j["gitlab_source"] = GitLabSourcesJson(c.gitlab_sources);
   // The id in cases/requirements.json when the case names its requirement by reference.
   j["requirement_id"] = c.requirement_id.empty() ? Json(nullptr) : Json(c.requirement_id);
   if (!c.bound.empty()) {  // what the case's selectors bound in this world (suite/bind.h)

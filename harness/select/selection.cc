@@ -151,6 +151,15 @@ std::string ListingText(const std::vector<const Case*>& cases) {
     }
     out += '\t';
     out += c->title;
+    out += '\t';
+    std::vector<std::string> urls;  // one per file and commit (several symbols may share one)
+    for (const GitLabSource& g : c->gitlab_sources) {
+      if (std::find(urls.begin(), urls.end(), g.Url()) == urls.end()) urls.push_back(g.Url());
+    }
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+      if (i > 0) out += ' ';
+      out += urls[i];
+    }
     out += '\n';
   }
   return out;
@@ -166,6 +175,7 @@ nlohmann::json ListingJson(const std::vector<const Case*>& cases) {
                    {"tags", c->tags},
                    {"requirement", c->requirement},
                    {"source", c->source},
+                   {"gitlab_source", GitLabSourcesJson(c->gitlab_sources)},
                    {"profiles", c->profiles},
                    {"needs", c->needs}});
   }

@@ -77,10 +77,12 @@ bool Selects(const Selection& selection, const Case& c);
 // SelectCases returns the selected cases, in the order given.
 std::vector<const Case*> SelectCases(const std::vector<Case>& cases, const Selection& selection);
 
-// ListingText renders one line per case: "<id>\t<layer>\t<tags joined by ','>\t<title>".
+// ListingText renders one line per case: "<id>\t<layer>\t<tags joined by ','>\t<title>\t<GitLab
+// source file URLs, each once, joined by ' '; empty for cases without one>".
 std::string ListingText(const std::vector<const Case*>& cases);
-// ListingJson renders [{"id","title","family","layer","tags","requirement","source","profiles",
-// "needs"}] for tools (`regauth run --list --format json`).
+// ListingJson renders [{"id","title","family","layer","tags","requirement","source",
+// "gitlab_source","profiles","needs"}] for tools (`regauth run --list --format json`);
+// gitlab_source as GitLabSourcesJson, [] for cases without one.
 nlohmann::json ListingJson(const std::vector<const Case*>& cases);
 
 // FamilyOf returns the first two '/'-separated segments of an id (the whole id if it has fewer).

@@ -96,4 +96,17 @@ std::optional<Outcome> ParseOutcome(std::string_view name) {
   return std::nullopt;
 }
 
+nlohmann::json GitLabSourcesJson(const std::vector<GitLabSource>& sources) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GitLabSource& s : sources) {
+    out.push_back({{"path", s.path},
+                   {"symbol", s.symbol},
+                   {"repo", s.repo},
+                   {"commit", s.commit},
+                   {"version", s.version},
+                   {"url", s.Url()}});
+  }
+  return out;
+}
+
 }  // namespace regauth::harness

@@ -263,6 +263,24 @@ struct CaseBinding {
   std::string pointer;  // where it was declared (file and JSON pointer), for messages
 };
 
+// GitLabSource is one piece of GitLab's source a rule follows (a matrix rule's `gitlab_source`
+// with its copy resolved, cases/README.md "Matrix files"): the file, the method, `rule { … }` or
+// `condition(…)`, and the repository, commit and GitLab version of the copy read.
+struct GitLabSource {
+  std::string path;     // "app/policies/project_policy.rb"
+  std::string symbol;   // "user_can_pull?", "rule { … }", with the deciding expression
+  std::string repo;     // "gitlabhq/gitlabhq"
+  std::string commit;   // the full commit (40 hex digits)
+  std::string version;  // the GitLab version that copy stands for
+  // Url is the file at that commit: https://github.com/<repo>/blob/<commit>/<path>.
+  std::string Url() const { return "https://github.com/" + repo + "/blob/" + commit + "/" + path; }
+  friend bool operator==(const GitLabSource&, const GitLabSource&) = default;
+};
+
+// GitLabSourcesJson renders [{path, symbol, repo, commit, version, url}] (results.json
+// `gitlab_source`, `regauth run --list --format json`, `regauth show --format json`).
+nlohmann::json GitLabSourcesJson(const std::vector<GitLabSource>& sources);
+
 // Case is one conformance case.
 struct Case {
   std::string id;  // stable, '/'-separated, keyed to its source: gitlab/…, registry/…, flow/…
@@ -271,6 +289,9 @@ struct Case {
   std::vector<std::string> tags;  // e.g. "matrix", "bad-credentials", "hostile-token", "cve"
   std::string requirement;        // the requirement text checked
   std::string source;             // where it comes from: spec section, doc, CVE id
+  // The GitLab code of the rules that decided a matrix case, first cited first (empty for
+  // hand-written cases).
+  std::vector<GitLabSource> gitlab_sources;
   // The id of the requirement in cases/requirements.json when the case names it by reference
   // (harness/suite/requirements.h); "" when the case states its text (matrix cases do).
   std::string requirement_id;

@@ -13,7 +13,7 @@ using Json = nlohmann::json;
 const std::vector<std::string_view> kTopMembers = {
     "name",     "id_prefix", "layer",        "profiles",   "tags",           "subjects",
     "requests", "reduce",    "abilities",    "predicates", "authentication", "gates",
-    "grants",   "uncertain", "after_grants", "denied"};
+    "grants",   "uncertain", "after_grants", "denied",     "gitlab_copies"};
 
 bool ParseSubjects(DataReader& r, const Json& v, Matrix* m) {
   const std::string ptr = "/subjects";
@@ -368,6 +368,12 @@ class Expander {
       c.requirement += rule->requirement;
       if (std::find(sources.begin(), sources.end(), rule->source) == sources.end()) {
         sources.push_back(rule->source);
+      }
+      for (const GitLabSource& g : rule->gitlab_sources) {
+        if (std::find(c.gitlab_sources.begin(), c.gitlab_sources.end(), g) ==
+            c.gitlab_sources.end()) {
+          c.gitlab_sources.push_back(g);
+        }
       }
     }
     c.source = Join(sources, "; ");

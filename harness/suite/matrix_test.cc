@@ -633,5 +633,74 @@ TEST(MatrixLoad, DirectoryHoldsTheGitLabMatrix) {
   EXPECT_FALSE(LoadMatrixDir(Source("cases/no-such-dir")).has_value());
 }
 
+// Provenance (issue 8): every rule of every shipped matrix file cites the GitLab code it
+// follows, in a copy with a full commit, so a reader reaches the file at that commit in one click.
+TEST(GitLabProvenance, EveryShippedMatrixRuleCitesGitLab) {
+  auto matrices = LoadMatrixDir(Source("cases/matrix"));
+  ASSERT_TRUE(matrices.has_value()) << DescribeLoadError(matrices.error());
+  ASSERT_FALSE(matrices->empty());
+  std::size_t rules = 0;
+  for (const Matrix& m : *matrices) {
+    for (const Rule* rule : m.rules.AllRules()) {
+      ++rules;
+      EXPECT_FALSE(rule->gitlab_sources.empty())
+          << m.file << rule->pointer << ": no gitlab_source (" << rule->requirement << ")";
+      for (const GitLabSource& s : rule->gitlab_sources) {
+        EXPECT_EQ(s.commit.size(), 40u) << m.file << rule->pointer;
+        EXPECT_FALSE(s.symbol.empty()) << m.file << rule->pointer;
+        EXPECT_FALSE(s.version.empty()) << m.file << rule->pointer;
+        EXPECT_TRUE(s.Url().starts_with("https://github.com/" + s.repo + "/blob/" + s.commit + "/"))
+            << s.Url();
+      }
+    }
+  }
+  EXPECT_GT(rules, 20u);
+}
+
+// Matrix cases carry their deciding rules' sources, first cited first, without duplicates.
+TEST(GitLabProvenance, CasesCarryTheDecidingRulesSources) {
+  const std::vector<Case>& cases = DefaultCases();
+  std::size_t with = 0;
+  for (const Case& c : cases) {
+    if (!c.gitlab_sources.empty()) ++with;
+    for (std::size_t i = 0; i < c.gitlab_sources.size(); ++i) {
+      for (std::size_t j = i + 1; j < c.gitlab_sources.size(); ++j) {
+        EXPECT_FALSE(c.gitlab_sources[i] == c.gitlab_sources[j]) << c.id;
+      }
+    }
+  }
+  EXPECT_EQ(with, cases.size());
+  const Case* pull = nullptr;
+  for (const Case& c : cases) {
+    if (c.id == "gitlab/personal_access_token/dana-pat-read-registry/acme/public-enabled/pull")
+      pull = &c;
+  }
+  ASSERT_NE(pull, nullptr);
+  ASSERT_FALSE(pull->gitlab_sources.empty());
+  EXPECT_EQ(pull->gitlab_sources[0].symbol, "user_can_pull?");
+  EXPECT_EQ(pull->gitlab_sources[0].Url(),
+            "https://github.com/gitlabhq/gitlabhq/blob/de09f0397694a23565d60f999bbfd074c79dc31e/"
+            "app/services/auth/container_registry_authentication_service.rb");
+}
+
+// A gitlab_source naming an unknown copy, or a copy without a full commit, fails the load.
+TEST(GitLabProvenance, LoaderRejectsBadSources) {
+  auto doc = Json::parse(*ReadTextFile(Source("cases/matrix/gitlab-token-endpoint.json")));
+  Json unknown = doc;
+  unknown["gates"][0]["gitlab_source"][0]["copy"] = "nobody@00000000";
+  auto r = ParseMatrix(unknown, "m.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, LoadErrorCode::kUnknownName);
+  EXPECT_EQ(r.error().pointer, "/gates/0/gitlab_source/0/copy");
+  Json short_commit = doc;
+  short_commit["gitlab_copies"]["gitlabhq@de09f039"]["commit"] = "de09f039";
+  r = ParseMatrix(short_commit, "m.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, LoadErrorCode::kBadValue);
+  Json empty = doc;
+  empty["gates"][0]["gitlab_source"] = Json::array();
+  EXPECT_FALSE(ParseMatrix(empty, "m.json").has_value());
+}
+
 }  // namespace
 }  // namespace regauth::harness

@@ -254,14 +254,94 @@ struct StageSpec {
   bool access_empty = false;
 };
 
+// IsCommit: 40 lower-case hex digits. IsPathText: a repository path or file path of plain
+// characters (it becomes part of a URL).
+bool IsCommit(std::string_view s) {
+  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+bool IsPathText(std::string_view s) {
+  return !s.empty() && s.front() != '/' && s.find("..") == std::string_view::npos &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-' || c == '/';
+         });
+}
+
+// ParseGitLabCopies reads `gitlab_copies`: key → {repo, commit, version}.
+bool ParseGitLabCopies(DataReader& r, const Json& doc, RuleSet* rules) {
+  auto it = doc.find("gitlab_copies");
+  if (it == doc.end()) return true;
+  if (!r.IsObject(*it, "/gitlab_copies")) return false;
+  for (const auto& [key, value] : it->items()) {
+    if (key.starts_with("$")) continue;
+    const std::string ptr = PointerAppend("/gitlab_copies", key);
+    GitLabSource copy;
+    if (!r.Object(value, ptr, {"repo", "commit", "version"}) ||
+        !r.RequiredString(value, ptr, "repo", &copy.repo) ||
+        !r.RequiredString(value, ptr, "commit", &copy.commit) ||
+        !r.RequiredString(value, ptr, "version", &copy.version)) {
+      return false;
+    }
+    if (!IsPathText(copy.repo) || std::count(copy.repo.begin(), copy.repo.end(), '/') != 1) {
+      return r.Fail(LoadErrorCode::kBadValue, PointerAppend(ptr, "repo"),
+                    "expected a GitHub repository owner/name");
+    }
+    if (!IsCommit(copy.commit)) {
+      return r.Fail(LoadErrorCode::kBadValue, PointerAppend(ptr, "commit"),
+                    "expected a full commit: 40 lower-case hex digits");
+    }
+    rules->gitlab_copies.emplace(key, std::move(copy));
+  }
+  return true;
+}
+
+// ParseGitLabSources reads a rule's optional `gitlab_source`: [{copy, path, symbol}], each copy
+// a key of gitlab_copies.
+bool ParseGitLabSources(DataReader& r, const RuleSet& rules, const Json& v, const std::string& ptr,
+                        std::vector<GitLabSource>* out) {
+  auto it = v.find("gitlab_source");
+  if (it == v.end()) return true;
+  const std::string list_ptr = PointerAppend(ptr, "gitlab_source");
+  if (!r.IsArray(*it, list_ptr)) return false;
+  if (it->empty()) {
+    return r.Fail(LoadErrorCode::kBadValue, list_ptr, "expected at least one GitLab source");
+  }
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const std::string p = list_ptr + "/" + std::to_string(i);
+    const Json& e = (*it)[i];
+    std::string copy, path, symbol;
+    if (!r.Object(e, p, {"copy", "path", "symbol"}) || !r.RequiredString(e, p, "copy", &copy) ||
+        !r.RequiredString(e, p, "path", &path) || !r.RequiredString(e, p, "symbol", &symbol)) {
+      return false;
+    }
+    auto c = rules.gitlab_copies.find(copy);
+    if (c == rules.gitlab_copies.end()) {
+      return r.Fail(LoadErrorCode::kUnknownName, PointerAppend(p, "copy"),
+                    "\"" + copy + "\" is not a key of gitlab_copies");
+    }
+    if (!IsPathText(path)) {
+      return r.Fail(LoadErrorCode::kBadValue, PointerAppend(p, "path"),
+                    "expected a file path of GitLab's tree");
+    }
+    GitLabSource s = c->second;
+    s.path = std::move(path);
+    s.symbol = std::move(symbol);
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
 bool ParseRule(DataReader& r, const RuleSet& rules, const StageSpec& stage, const Json& v,
                const std::string& ptr, Rule* rule) {
-  static const std::vector<std::string> kGrantMembers = {
-      "when", "resource", "actions", "certainty", "reason", "requirement", "source"};
-  static const std::vector<std::string> kUncertainMembers = {"when", "actions", "reason",
-                                                             "requirement", "source"};
+  static const std::vector<std::string> kGrantMembers = {"when",      "resource",     "actions",
+                                                         "certainty", "reason",       "requirement",
+                                                         "source",    "gitlab_source"};
+  static const std::vector<std::string> kUncertainMembers = {
+      "when", "actions", "reason", "requirement", "source", "gitlab_source"};
   static const std::vector<std::string> kOutcomeMembers = {"when", "outcome", "requirement",
-                                                           "source"};
+                                                           "source", "gitlab_source"};
   const std::vector<std::string>& members = stage.grants      ? kGrantMembers
                                             : stage.uncertain ? kUncertainMembers
                                                               : kOutcomeMembers;
@@ -275,7 +355,8 @@ bool ParseRule(DataReader& r, const RuleSet& rules, const StageSpec& stage, cons
   ConditionParser parser(&r, rules, stage.access_empty);
   if (!parser.Parse(*when, PointerAppend(ptr, "when"), &rule->when)) return false;
   if (!r.RequiredString(v, ptr, "requirement", &rule->requirement) ||
-      !r.RequiredString(v, ptr, "source", &rule->source)) {
+      !r.RequiredString(v, ptr, "source", &rule->source) ||
+      !ParseGitLabSources(r, rules, v, ptr, &rule->gitlab_sources)) {
     return false;
   }
   if (!stage.outcomes.empty()) {
@@ -393,6 +474,7 @@ LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& fi
   RuleSet rules;
   rules.file = file;
   auto fail = [&]() { return protocol::Unexpected<LoadError>(r.error()); };
+  if (!ParseGitLabCopies(r, doc, &rules)) return fail();
 
   auto abilities = doc.find("abilities");
   if (abilities == doc.end()) {
@@ -457,13 +539,23 @@ LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& fi
     return MakeLoadError(LoadErrorCode::kMissingMember, file, "/denied",
                          "required member is missing (the requirement cited for denied actions)");
   }
-  if (!r.Object(*denied, "/denied", {"requirement", "source"}) ||
+  if (!r.Object(*denied, "/denied", {"requirement", "source", "gitlab_source"}) ||
       !r.RequiredString(*denied, "/denied", "requirement", &rules.denied.requirement) ||
-      !r.RequiredString(*denied, "/denied", "source", &rules.denied.source)) {
+      !r.RequiredString(*denied, "/denied", "source", &rules.denied.source) ||
+      !ParseGitLabSources(r, rules, *denied, "/denied", &rules.denied.gitlab_sources)) {
     return fail();
   }
   rules.denied.pointer = "/denied";
   return rules;
+}
+
+std::vector<const Rule*> RuleSet::AllRules() const {
+  std::vector<const Rule*> out;
+  for (const auto* stage : {&authentication, &gates, &grants, &uncertain, &after_grants}) {
+    for (const Rule& rule : *stage) out.push_back(&rule);
+  }
+  out.push_back(&denied);
+  return out;
 }
 
 namespace {

@@ -83,13 +83,15 @@ struct Condition {
 struct Rule {
   std::string pointer;
   Condition when;
-  std::string outcome;                  // stages with an outcome: unauthorized|forbidden|...
-  std::string resource = "repository";  // grants: repository|catalog
-  std::vector<std::string> actions;     // grants; uncertain (empty: every action)
-  bool informational = false;           // grants: "certainty": "informational"
-  std::string reason;                   // informational grants and uncertain entries
-  std::string requirement;              // the requirement text, copied into cases
-  std::string source;                   // where the rule comes from (spec section, code)
+  std::string outcome;                       // stages with an outcome: unauthorized|forbidden|...
+  std::string resource = "repository";       // grants: repository|catalog
+  std::vector<std::string> actions;          // grants; uncertain (empty: every action)
+  bool informational = false;                // grants: "certainty": "informational"
+  std::string reason;                        // informational grants and uncertain entries
+  std::string requirement;                   // the requirement text, copied into cases
+  std::string source;                        // where the rule comes from (spec section, code)
+  std::vector<GitLabSource> gitlab_sources;  // `gitlab_source`, copies resolved (may be empty
+                                             // in test files; shipped rules need one)
 };
 
 // AbilityTable maps a subject to GitLab authentication abilities (token-auth.md §3.3): kinds
@@ -108,10 +110,15 @@ struct RuleSet {
   std::vector<std::pair<std::string, Condition>> predicates;
   std::vector<Rule> authentication, gates, grants, uncertain, after_grants;
   Rule denied;  // requirement/source cited when a requested action is granted by no rule
+  // gitlab_copies: copy key ("gitlabhq@de09f039") → repo, commit and version (path and symbol
+  // empty): what each rule's gitlab_source names.
+  std::map<std::string, GitLabSource> gitlab_copies;
+  // AllRules lists every rule of every stage, denied last (for checks over the whole set).
+  std::vector<const Rule*> AllRules() const;
 };
 
-// LoadRuleSet reads the members abilities, predicates, authentication, gates, grants,
-// uncertain, after_grants and denied of `doc` (other members are the caller's; it does not
+// LoadRuleSet reads the members gitlab_copies, abilities, predicates, authentication, gates,
+// grants, uncertain, after_grants and denied of `doc` (other members are the caller's; it does not
 // check them). Errors name `file` and a JSON pointer.
 LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& file);
 

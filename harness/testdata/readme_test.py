@@ -40,6 +40,9 @@ SKIPPED = [
     ("regauth run --registry https://gitlab.example.com", "needs a real GitLab instance"),
     ("regauth netfuzz --target distribution",
      "20,000 requests against docker-registry (minutes); bench/netfuzz.sh TARGET=distribution"),
+    ("regauth provision --gitlab https://gitlab.example.com", "needs a real GitLab instance "
+     "(provision_reference_server provisions the reference server instead)"),
+    ("set -a; . ./provisioned.env", "reads what provisioning a real GitLab wrote"),
     ("regauth serve --no-registry --listen 127.0.0.1:8080",
      "a server on the fixed port 8080 until killed (black_box_test runs this setup on free ports)"),
     ("env -i PATH=/usr/bin:/bin docker-registry serve", "docker-registry on the fixed port 5000"),

@@ -58,6 +58,7 @@ constexpr std::string_view kRegistryLoginScopes[] = {"read_registry", "write_reg
 // the profile scopes and AI_WORKFLOW_SCOPES.
 constexpr std::string_view kOAuthOnlyScopes[] = {"openid", "profile", "email", "ai_workflows"};
 
+// GitLab: lib/gitlab/auth.rb#valid_scoped_token? (AccessTokenValidationService#include_any_scope?) @ gitlab-fork@0961072f
 template <std::size_t N>
 bool AnyScopeIn(const std::vector<std::string>& scopes, const std::string_view (&allowed)[N]) {
   for (const std::string& s : scopes) {
@@ -71,12 +72,15 @@ bool AnyScopeIn(const std::vector<std::string>& scopes, const std::string_view (
 // Doorkeeper's scopes). Deploy tokens go through the same all_available_scopes check; their
 // package-registry scopes are not in it, so a deploy token with only those fails login (401,
 // token-auth.md §9).
+// GitLab: lib/gitlab/auth.rb#valid_scoped_token?(token, all_available_scopes) @ gitlab-fork@0961072f
+// GitLab: lib/gitlab/auth.rb#optional_scopes (Doorkeeper scopes, AI_WORKFLOW_SCOPES) @ pavankalisetti009@d4d72811
 bool HasLoginScope(const World& world, const Credential& c, bool oauth) {
   if (AnyScopeIn(c.scopes, kAccessTokenLoginScopes)) return true;
   if (world.instance().registry_enabled && AnyScopeIn(c.scopes, kRegistryLoginScopes)) return true;
   return oauth && AnyScopeIn(c.scopes, kOAuthOnlyScopes);
 }
 
+// GitLab: lib/gitlab/auth.rb#abilities_for_scopes (token.scopes) @ gitlab-fork@0961072f
 bool HasScope(const Credential& c, std::string_view scope) {
   return std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end();
 }
@@ -86,6 +90,7 @@ using protocol::EqualsIgnoreAsciiCase;
 
 // InGroup: the project lives in group `group_path` or one of its subgroups (paths compare
 // case-insensitively, as GitLab routes do). Personal projects live in no group.
+// GitLab: lib/gitlab/project_authorizations.rb#recursive_cte (sub groups of any group the user is a member of) @ gitlabhq@08bc32af
 bool InGroup(const Project& project, std::string_view group_path) {
   if (project.personal || project.path.size() <= group_path.size() + 1) return false;
   return EqualsIgnoreAsciiCase(std::string_view(project.path).substr(0, group_path.size()),
@@ -93,11 +98,14 @@ bool InGroup(const Project& project, std::string_view group_path) {
          project.path[group_path.size()] == '/';
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#build_can_pull? (`requested_project == project`) @ gitlabhq@de09f039
 bool SameProject(const Project* a, const Project& b) { return a != nullptr && a->id == b.id; }
 
 // Level is the access level of an effective role, 0 for none (GitLab's NO_ACCESS).
+// GitLab: app/policies/project_policy.rb#team_access_level (`-1` for nobody; Gitlab::Access levels) @ gitlab-fork@431c9f73
 int Level(std::optional<Role> role) { return role ? static_cast<int>(*role) : 0; }
 
+// GitLab: app/policies/project_policy.rb#condition(:reporter) (`team_access_level >= Gitlab::Access::REPORTER`) @ gitlab-fork@431c9f73
 bool AtLeast(std::optional<Role> role, Role min) { return Level(role) >= static_cast<int>(min); }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,12 +120,16 @@ struct Check {
   std::optional<AuthFailure> rejected;
 };
 
+// GitLab: lib/gitlab/auth.rb#find_for_git_client (a check returning nil: the next check runs) @ gitlab-fork@0961072f
 Check Rejected(AuthFailure f) { return Check{std::nullopt, f}; }
+// GitLab: lib/gitlab/auth.rb#find_for_git_client (the first check returning a Result wins) @ gitlab-fork@0961072f
 Check Matched(AuthResult r) { return Check{std::move(r), std::nullopt}; }
 
 // InactiveReason: why a token is not `active` today (revoked; past its expiry date; expiring
 // today counts as expired — GitLab's spec "a token that expires today" → 401, §3.2 #5, §4.4).
 // Misbehaviour accept-expired-credentials is consulted here and nowhere else.
+// GitLab: lib/gitlab/auth.rb#personal_access_token_check (`state: 'active'`) @ gitlab-fork@0961072f
+// GitLab: lib/gitlab/auth.rb#deploy_token_check (`DeployToken.active`) @ gitlab-fork@0961072f
 std::optional<AuthFailure> InactiveReason(const Credential& c, const AuthContext& ctx) {
   const CredentialState state = StateAt(c, ctx.today);
   if (state == CredentialState::kActive) return std::nullopt;
@@ -130,6 +142,8 @@ std::optional<AuthFailure> InactiveReason(const Credential& c, const AuthContext
 // #2 build_access_token_check: login must be exactly `gitlab-ci-token`; the job must be running or
 // canceling (§9), not erased, its project not pending deletion and with CI enabled; a job user
 // must be able to log in (or be a bot); a job without a user authenticates as `ci`.
+// GitLab: lib/gitlab/auth.rb#build_access_token_check @ gitlab-fork@0961072f
+// GitLab: app/finders/ci/auth_job_finder.rb#validate_job! @ gitlabhq@01afc4b8
 Check BuildAccessTokenCheck(const World& world, std::string_view login, const Credential* found,
                             const AuthContext& ctx) {
   if (found == nullptr || found->kind != CredentialKind::kJobToken) return {};
@@ -172,6 +186,7 @@ Check BuildAccessTokenCheck(const World& world, std::string_view login, const Cr
 
 // #4 oauth_access_token_check: username ignored; the token must be accessible (not revoked or
 // expired) with some Doorkeeper scope, and its user able to log in.
+// GitLab: lib/gitlab/auth.rb#oauth_access_token_check @ gitlab-fork@0961072f
 Check OAuthAccessTokenCheck(const World& world, const Credential* found, const AuthContext& ctx) {
   if (found == nullptr || found->kind != CredentialKind::kOAuthToken) return {};
   if (auto inactive = InactiveReason(*found, ctx)) return Rejected(*inactive);
@@ -189,6 +204,7 @@ Check OAuthAccessTokenCheck(const World& world, const Credential* found, const A
 
 // #5 personal_access_token_check: PATs and project/group access tokens (PATs of bot users);
 // username ignored; active; some valid scope; the owner can log in (not blocked) or is a bot.
+// GitLab: lib/gitlab/auth.rb#personal_access_token_check @ gitlab-fork@0961072f
 Check PersonalAccessTokenCheck(const World& world, const Credential* found,
                                const AuthContext& ctx) {
   if (found == nullptr || (found->kind != CredentialKind::kPersonalAccessToken &&
@@ -211,6 +227,7 @@ Check PersonalAccessTokenCheck(const World& world, const Credential* found,
 
 // #6 deploy_token_check: DeployToken.active (not revoked, not expired); the login must equal the
 // token's username exactly; some valid scope (package-registry-only tokens fail, §9).
+// GitLab: lib/gitlab/auth.rb#deploy_token_check @ gitlab-fork@0961072f
 Check DeployTokenCheck(const World& world, std::string_view login, const Credential* found,
                        const AuthContext& ctx) {
   if (found == nullptr || (found->kind != CredentialKind::kDeployToken &&
@@ -235,6 +252,8 @@ Check DeployTokenCheck(const World& world, std::string_view login, const Credent
 // #7 user_with_password_for_git: login is a username or an email (case-insensitive); only when
 // password authentication for Git is enabled; a blocked user fails; a 2FA user raises
 // MissingPersonalAccessTokenError, which the controller renders as 401 at once.
+// GitLab: lib/gitlab/auth.rb#user_with_password_for_git @ gitlab-fork@0961072f
+// GitLab: lib/gitlab/auth.rb#find_with_user_password @ gitlab-fork@0961072f
 Expected<Check, AuthFailure> PasswordCheck(const World& world, std::string_view login,
                                            const Credential* found, const AuthContext& ctx) {
   if (found == nullptr || found->kind != CredentialKind::kPassword || login.empty()) {
@@ -267,6 +286,7 @@ Expected<Check, AuthFailure> PasswordCheck(const World& world, std::string_view 
 
 // RegistryLevel is the project's container_registry_access_level.
 // NEGATIVE CONTROL ignore-registry-access-level: every project's registry counts as ENABLED.
+// GitLab: app/policies/project_policy.rb#access_allowed_to? (project_feature.access_level(:container_registry)) @ gitlab-fork@431c9f73
 RegistryAccessLevel RegistryLevel(const Project& project, const Misbehaviours& m) {
   if (m.Has(Misbehaviour::kIgnoreRegistryAccessLevel)) return RegistryAccessLevel::kEnabled;
   return project.container_registry_access_level;
@@ -276,12 +296,14 @@ RegistryAccessLevel RegistryLevel(const Project& project, const Misbehaviours& m
 // to users and deploy tokens (push and delete; pull still works) (§9). Job tokens push to their
 // own project without a policy check, so archiving does not stop them.
 // NEGATIVE CONTROL ignore-archived: archived projects accept pushes (and deletes).
+// GitLab: app/policies/project_policy.rb#rule { archived }.policy (prevent(*archived_abilities)) @ gitlab-fork@431c9f73
 bool ArchivedBlocksWrites(const Project& project, const Misbehaviours& m) {
   return project.archived && !m.Has(Misbehaviour::kIgnoreArchived);
 }
 
 // MinAdminRole: admin_container_image (delete, `*`) needs maintainer+ (§3.7).
 // NEGATIVE CONTROL grant-delete-to-developers: developers get it too.
+// GitLab: app/policies/project_policy.rb#rule { can?(:maintainer_access) }.policy (enable :admin_container_image) @ gitlab-fork@431c9f73
 Role MinAdminRole(const Misbehaviours& m) {
   return m.Has(Misbehaviour::kGrantDeleteToDevelopers) ? Role::kDeveloper : Role::kMaintainer;
 }
@@ -294,6 +316,9 @@ Role MinAdminRole(const Misbehaviours& m) {
 //   - registry ENABLED: public → anyone; internal → any signed-in non-external user, or an
 //     external member (guest+, the `~private_project & guest & external_user` rule); private →
 //     reporter+ (a guest cannot pull, §3.7).
+// GitLab: app/policies/project_policy.rb#rule { can?(:public_access) }.policy (enable :read_container_image) @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#rule { ~private_project & guest & external_user }.enable :read_container_image @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#condition(:container_registry_disabled) @ gitlab-fork@431c9f73
 bool UserCanReadImages(const World& world, const User* user, const Project& project,
                        const Misbehaviours& m) {
   if (user != nullptr && user->admin) return true;
@@ -315,6 +340,7 @@ bool UserCanReadImages(const World& world, const User* user, const Project& proj
 // setting is off (every project counts as allowed, §9), the job runs in the target itself, or
 // the allowlist names the job's project or a group containing it.
 // NEGATIVE CONTROL ignore-job-token-allowlist: the allowlist is skipped.
+// GitLab: app/models/ci/job_token/scope.rb#accessible? / inbound_accessible? @ gitlabhq@039951a8
 bool JobTokenAllowlisted(const Project& source, const Project& target, const Misbehaviours& m) {
   if (m.Has(Misbehaviour::kIgnoreJobTokenAllowlist)) return true;
   if (!target.job_token_scope.inbound_enabled || source.id == target.id) return true;
@@ -353,6 +379,10 @@ bool JobTokenAllowlisted(const Project& source, const Project& target, const Mis
 //     read_container_image is prevented by container_registry_disabled (PRIVATE below reporter).
 //     Admin status does not count ("not allowed to admins that are not members"; newer
 //     BasePolicy `admin` is false for job-token users outright).
+// GitLab: app/policies/project_policy.rb#rule { public_or_internal & job_token_container_registry }.policy @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#rule { ~public_project & ~internal_access & ~project_allowed_for_job_token }.prevent_all @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#rule { guest & can?(:read_container_image) }.enable :build_read_container_image @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#job_token_access_allowed_to? @ gitlab-fork@431c9f73
 bool BuildCanReadImages(const World& world, const AuthResult& auth, const Project& project,
                         const Misbehaviours& m) {
   if (auth.user == nullptr || auth.project == nullptr) return false;  // `:ci`: own project only
@@ -373,6 +403,7 @@ bool BuildCanReadImages(const World& world, const AuthResult& auth, const Projec
 
 // DeployTokenHasAccessTo: a project deploy token covers its project; a group deploy token every
 // project in the group and its subgroups (§3.7, §9).
+// GitLab: app/policies/project_policy.rb#condition(:read_container_image_deploy_token) (`user.has_access_to?(project)`) @ gitlab-fork@431c9f73
 bool DeployTokenHasAccessTo(const Credential& token, const Project& project) {
   if (token.kind == CredentialKind::kDeployToken)
     return EqualsIgnoreAsciiCase(token.project, project.path);
@@ -393,6 +424,9 @@ bool DeployTokenHasAccessTo(const Credential& token, const Project& project) {
 // is not DISABLED. GitLab's RSpec ('when deploy token is not related to the project') only uses a
 // token without read_registry (it pulls public-ENABLED as an anonymous caller), so it does not
 // contradict this.
+// GitLab: app/policies/project_policy.rb#condition(:read_container_image_deploy_token) @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#rule { (~anonymous & public_project) | internal_access }.policy @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#condition(:container_registry_disabled) (DeployToken branch) @ gitlab-fork@431c9f73
 bool DeployTokenCanReadImages(const Credential& token, const Project& project) {
   if (!HasScope(token, "read_registry")) return false;
   if (DeployTokenHasAccessTo(token, project)) return true;
@@ -403,12 +437,14 @@ bool DeployTokenCanReadImages(const Credential& token, const Project& project) {
 // Per-action decision (§3.6)
 // ---------------------------------------------------------------------------------------------
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#build_can_push? (`requested_project == project`) @ gitlabhq@de09f039
 bool IsJobProject(const AuthResult& auth, const Project& project) {
   return (auth.type == AuthType::kBuild || auth.type == AuthType::kCi) &&
          SameProject(auth.project, project);
 }
 
 // build_can_pull?: its own project always; others per BuildCanReadImages.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#build_can_pull? @ gitlabhq@de09f039
 bool BuildCanPull(const World& world, const AuthResult& auth, const Project& project,
                   const Misbehaviours& m) {
   return auth.abilities.Has(Ability::kBuildReadContainerImage) &&
@@ -417,6 +453,7 @@ bool BuildCanPull(const World& world, const AuthResult& auth, const Project& pro
 
 // build_can_push?: only the job's own project, never cross-project (§3.6).
 // NEGATIVE CONTROL job-token-cross-project-push: any project the job can pull from.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#build_can_push? @ gitlabhq@de09f039
 bool BuildCanPush(const World& world, const AuthResult& auth, const Project& project,
                   const Misbehaviours& m) {
   if (!auth.abilities.Has(Ability::kBuildCreateContainerImage)) return false;
@@ -426,6 +463,7 @@ bool BuildCanPush(const World& world, const AuthResult& auth, const Project& pro
 }
 
 // build_can_delete?: only the job's own project.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#build_can_delete? @ gitlabhq@de09f039
 bool BuildCanDelete(const AuthResult& auth, const Project& project) {
   return auth.abilities.Has(Ability::kBuildDestroyContainerImage) && IsJobProject(auth, project);
 }
@@ -433,6 +471,7 @@ bool BuildCanDelete(const AuthResult& auth, const Project& project) {
 // user_can_pull?: read_container_image ability and policy. Evaluated with current_user, which is
 // nil for anonymous callers and deploy tokens (so they get the public rule).
 // NEGATIVE CONTROL anonymous-private-pull: anonymous callers may pull every project.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#user_can_pull? @ gitlabhq@de09f039
 bool UserCanPull(const World& world, const AuthResult& auth, const Project& project,
                  const Misbehaviours& m) {
   if (!auth.abilities.Has(Ability::kReadContainerImage)) return false;
@@ -441,6 +480,8 @@ bool UserCanPull(const World& world, const AuthResult& auth, const Project& proj
 }
 
 // user_can_push?: create_container_image ability and policy (developer+, or admin; not archived).
+// GitLab: app/services/auth/container_registry_authentication_service.rb#user_can_push? @ gitlabhq@de09f039
+// GitLab: app/policies/project_policy.rb#rule { can?(:developer_access) }.policy (enable :create_container_image) @ gitlab-fork@431c9f73
 bool UserCanPush(const World& world, const AuthResult& auth, const Project& project,
                  const Misbehaviours& m) {
   if (!auth.abilities.Has(Ability::kCreateContainerImage) || auth.user == nullptr) return false;
@@ -450,6 +491,7 @@ bool UserCanPush(const World& world, const AuthResult& auth, const Project& proj
 
 // user_can_admin?: admin_container_image ability and policy (maintainer+, or admin; not
 // archived).
+// GitLab: app/services/auth/container_registry_authentication_service.rb#user_can_admin? @ gitlabhq@de09f039
 bool UserCanAdmin(const World& world, const AuthResult& auth, const Project& project,
                   const Misbehaviours& m) {
   if (!auth.abilities.Has(Ability::kAdminContainerImage) || auth.user == nullptr) return false;
@@ -458,12 +500,15 @@ bool UserCanAdmin(const World& world, const AuthResult& auth, const Project& pro
 }
 
 // deploy_token_can_pull?
+// GitLab: app/services/auth/container_registry_authentication_service.rb#deploy_token_can_pull? @ gitlabhq@de09f039
 bool DeployTokenCanPull(const AuthResult& auth, const Project& project) {
   return auth.abilities.Has(Ability::kReadContainerImage) && auth.deploy_token != nullptr &&
          DeployTokenCanReadImages(*auth.deploy_token, project);
 }
 
 // deploy_token_can_push?: write_registry and access to the project; not archived.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#deploy_token_can_push? @ gitlabhq@de09f039
+// GitLab: app/policies/project_policy.rb#condition(:create_container_image_deploy_token) @ gitlab-fork@431c9f73
 bool DeployTokenCanPush(const AuthResult& auth, const Project& project, const Misbehaviours& m) {
   return auth.abilities.Has(Ability::kCreateContainerImage) && auth.deploy_token != nullptr &&
          HasScope(*auth.deploy_token, "write_registry") &&
@@ -481,6 +526,7 @@ constexpr std::size_t kMaxScopeActions = 1024;
 
 // process_registry_access: only an admin's `registry:catalog:*` exactly (actions == ['*']).
 // NEGATIVE CONTROL catalog-for-everyone: every authenticated caller qualifies.
+// GitLab: app/services/auth/container_registry_authentication_service.rb#process_registry_access @ gitlabhq@de09f039
 bool CatalogAllowed(const AuthResult& auth, std::string_view name,
                     const std::vector<std::string>& actions, const Misbehaviours& m) {
   if (name != "catalog" || actions != std::vector<std::string>{"*"}) return false;
@@ -491,6 +537,7 @@ bool CatalogAllowed(const AuthResult& auth, std::string_view name,
 // RepositoryProject is ContainerRegistry::Path#repository_project: among the path's three
 // longest prefixes (the path itself and its two parents: LEVELS_SUPPORTED = 3, so an image sits
 // at most two levels below its project), the longest that is a project.
+// GitLab: lib/container_registry/path.rb#repository_project (`Project.where_full_path_in(components.first(3))`) @ gitlabhq@003a51d1
 const Project* RepositoryProject(const World& world, std::string_view path) {
   std::string_view node = path;
   for (int level = 0; level < 3; ++level) {
@@ -502,6 +549,7 @@ const Project* RepositoryProject(const World& world, std::string_view path) {
   return nullptr;
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#process_scope / process_repository_access @ gitlabhq@de09f039
 ScopeDecision ProcessScope(const World& world, const AuthResult& auth, const std::string& scope,
                            const Misbehaviours& m) {
   ScopeDecision d;
@@ -566,6 +614,7 @@ ScopeDecision ProcessScope(const World& world, const AuthResult& auth, const std
 
 // GlobMatchesIgnoreCase is `:repository_path ILIKE Gitlab::SQL::Glob.to_like(pattern)`: `*`
 // matches any run of characters (slashes included), everything else itself, ASCII case ignored.
+// GitLab: app/models/container_registry/protection/rule.rb#for_repository_path (ILIKE Gitlab::SQL::Glob.to_like) @ gitlab-fork@4606b5ef
 bool GlobMatchesIgnoreCase(std::string_view pattern, std::string_view text) {
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
@@ -598,6 +647,9 @@ bool GlobMatchesIgnoreCase(std::string_view pattern, std::string_view text) {
 // `current_user&.max_member_access_for_project` makes the whole answer 403. Without a
 // current_user (deploy tokens, jobs without a user) the access level is nil and nothing is
 // protected; a user without membership has level 0 (NO_ACCESS).
+// GitLab: app/services/auth/container_registry_authentication_service.rb#repository_path_push_protected? @ gitlabhq@de09f039
+// GitLab: app/services/auth/container_registry_authentication_service.rb#repository_path_push_protected? (feature-flag era) @ gitlab-foss@60c6064f
+// GitLab: app/models/container_registry/protection/rule.rb#for_push_exists? @ gitlab-fork@4606b5ef
 bool PushProtected(const World& world, const AuthResult& auth,
                    const std::vector<ScopeDecision>& decisions) {
   const protocol::ProtectedContainers mode = world.instance().protected_containers;
@@ -629,6 +681,7 @@ bool PushProtected(const World& world, const AuthResult& auth,
 // Public API
 // ---------------------------------------------------------------------------------------------
 
+// GitLab: app/controllers/jwt_controller.rb#additional_params (`auth_type: @authentication_result.type`) @ skratsch-solutions@47e1c312
 std::string_view AuthTypeName(AuthType type) {
   switch (type) {
     case AuthType::kNone:
@@ -649,6 +702,7 @@ std::string_view AuthTypeName(AuthType type) {
   return "unknown";
 }
 
+// GitLab: lib/gitlab/auth.rb#build_authentication_abilities / full_authentication_abilities (ability symbols) @ gitlab-fork@0961072f
 std::string_view AbilityName(Ability ability) {
   switch (ability) {
     case Ability::kReadProject:
@@ -677,12 +731,14 @@ std::string_view AbilityName(Ability ability) {
   return "unknown";
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#has_registry_ability? (REGISTRY_LOGIN_ABILITIES) @ gitlabhq@de09f039
 bool Abilities::HasRegistryAbility() const {
   return Has(Ability::kReadContainerImage) || Has(Ability::kCreateContainerImage) ||
          Has(Ability::kAdminContainerImage) || Has(Ability::kBuildReadContainerImage) ||
          Has(Ability::kBuildCreateContainerImage) || Has(Ability::kBuildDestroyContainerImage);
 }
 
+// GitLab: lib/gitlab/auth.rb#full_authentication_abilities (ability symbols) @ gitlab-fork@0961072f
 std::vector<std::string_view> Abilities::Names() const {
   std::vector<std::string_view> out;
   for (unsigned i = 0; i <= static_cast<unsigned>(Ability::kBuildDestroyContainerImage); ++i) {
@@ -691,16 +747,19 @@ std::vector<std::string_view> Abilities::Names() const {
   return out;
 }
 
+// GitLab: lib/gitlab/auth.rb#read_only_authentication_abilities @ gitlab-fork@0961072f
 Abilities ReadOnlyAuthenticationAbilities() {
   return {Ability::kReadProject, Ability::kDownloadCode, Ability::kReadContainerImage};
 }
 
+// GitLab: lib/gitlab/auth.rb#full_authentication_abilities @ gitlab-fork@0961072f
 Abilities FullAuthenticationAbilities() {
   Abilities a = ReadOnlyAuthenticationAbilities();
   a |= {Ability::kPushCode, Ability::kCreateContainerImage, Ability::kAdminContainerImage};
   return a;
 }
 
+// GitLab: lib/gitlab/auth.rb#build_authentication_abilities @ pavankalisetti009@d4d72811
 Abilities BuildAuthenticationAbilities() {
   return {Ability::kReadProject,
           Ability::kBuildDownloadCode,
@@ -710,6 +769,7 @@ Abilities BuildAuthenticationAbilities() {
           Ability::kBuildDestroyContainerImage};
 }
 
+// GitLab: lib/gitlab/auth.rb#abilities_for_scopes @ pavankalisetti009@d4d72811
 Abilities AbilitiesForScopes(const std::vector<std::string>& scopes, const Misbehaviours& m) {
   Abilities a;
   for (const std::string& scope : scopes) {
@@ -733,6 +793,7 @@ Abilities AbilitiesForScopes(const std::vector<std::string>& scopes, const Misbe
   return a;
 }
 
+// GitLab: app/controllers/jwt_controller.rb#authenticate_project_or_user (`Result.new(nil, nil, :none, read_only_authentication_abilities)`) @ skratsch-solutions@47e1c312
 AuthResult AnonymousResult() {
   AuthResult r;
   r.type = AuthType::kNone;
@@ -740,6 +801,7 @@ AuthResult AnonymousResult() {
   return r;
 }
 
+// GitLab: app/controllers/jwt_controller.rb#authenticate_project_or_user (every failure is render_access_denied, 401) @ skratsch-solutions@47e1c312
 std::string_view CodeName(AuthFailure code) {
   switch (code) {
     case AuthFailure::kMalformedBasic:
@@ -772,6 +834,7 @@ std::string_view CodeName(AuthFailure code) {
   return "unknown";
 }
 
+// GitLab: lib/gitlab/auth.rb#personal_access_token_check (`state: 'active'`: not revoked, not expired) @ gitlab-fork@0961072f
 protocol::CredentialState StateAt(const Credential& credential, protocol::CivilDate today) {
   if (credential.revoked) return CredentialState::kRevoked;
   if (!credential.expires_at) return CredentialState::kActive;
@@ -780,6 +843,8 @@ protocol::CredentialState StateAt(const Credential& credential, protocol::CivilD
   return CredentialState::kActive;
 }
 
+// GitLab: lib/gitlab/auth.rb#find_for_git_client @ gitlab-fork@0961072f
+// GitLab: app/controllers/jwt_controller.rb#authenticate_project_or_user @ skratsch-solutions@47e1c312
 Expected<AuthResult, AuthFailure> Authenticate(
     const World& world, const std::optional<protocol::BasicCredentials>& basic,
     const AuthContext& ctx) {
@@ -808,6 +873,7 @@ Expected<AuthResult, AuthFailure> Authenticate(
   return Unexpected<AuthFailure>(first_rejection.value_or(AuthFailure::kUnknownSecret));
 }
 
+// GitLab: app/controllers/jwt_controller.rb#scopes_param (`scopes.flat_map(&:split)`) @ skratsch-solutions@47e1c312
 std::vector<std::string> SplitScopeParams(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   const auto is_space = [](char c) {
@@ -829,6 +895,8 @@ std::vector<std::string> SplitScopeParams(const std::vector<std::string>& values
   return out;
 }
 
+// GitLab: lib/gitlab/project_authorizations.rb#relations (personal projects at OWNER; inherited group levels) @ gitlabhq@08bc32af
+// GitLab: app/policies/project_policy.rb#condition :owner (`project.owner == @user`) @ gitlab-fork@431c9f73
 std::optional<Role> EffectiveRole(const World& world, const User& user, const Project& project) {
   std::optional<Role> best = world.DirectMembership(user.username, project.path);
   for (const protocol::Group* g : world.AncestorGroups(project.path)) {
@@ -847,6 +915,7 @@ std::optional<Role> EffectiveRole(const World& world, const User& user, const Pr
   return best;
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#execute (error('UNAVAILABLE'/'DENIED', …)) @ gitlabhq@de09f039
 std::string_view CodeName(Gate gate) {
   switch (gate) {
     case Gate::kPassed:
@@ -863,6 +932,7 @@ std::string_view CodeName(Gate gate) {
   return "unknown";
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#process_scope / process_repository_access (the ways a scope yields nil) @ gitlabhq@de09f039
 std::string_view CodeName(ScopeOutcome outcome) {
   switch (outcome) {
     case ScopeOutcome::kGranted:
@@ -885,6 +955,7 @@ std::string_view CodeName(ScopeOutcome outcome) {
   return "unknown";
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#can_access? @ gitlabhq@de09f039
 bool CanAccess(const World& world, const AuthResult& auth, const Project& project,
                std::string_view action, const Misbehaviours& m) {
   // `return false unless requested_project.container_registry_enabled?` (DISABLED).
@@ -904,6 +975,7 @@ bool CanAccess(const World& world, const AuthResult& auth, const Project& projec
   return false;
 }
 
+// GitLab: app/services/auth/container_registry_authentication_service.rb#execute @ gitlabhq@de09f039
 Authorization Authorize(const World& world, const AuthResult& auth,
                         const std::vector<std::string>& scopes, const Misbehaviours& m) {
   Authorization out;

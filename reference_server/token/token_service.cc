@@ -405,21 +405,10 @@ TokenService::TokenService(TokenServiceConfig config) : config_(std::move(config
   }
   if (!config_.jti) config_.jti = RandomUuidV4;
   const World& world = *config_.world;
-  index_ = CredentialIndex(world);
+  state_ = MakeState(config_.world);
   issuer_ = config_.issuer.empty() ? world.instance().issuer : config_.issuer;
   service_ = config_.service.empty() ? world.instance().service : config_.service;
   alg_ = config_.alg.value_or(protocol::DefaultAlgFor(*protocol::TypeOf(config_.signing_key)));
-
-  // Deploy token ids: GitLab's DeployToken#id. The world has none, so the reference server
-  // numbers deploy tokens (project and group) from 1 in file order — the same n as the default
-  // username gitlab+deploy-token-<n>.
-  int64_t n = 0;
-  for (const protocol::Credential& c : world.Credentials()) {
-    if (c.kind == protocol::CredentialKind::kDeployToken ||
-        c.kind == protocol::CredentialKind::kGroupDeployToken) {
-      deploy_token_ids_[&c] = ++n;
-    }
-  }
 
   const std::string libtrust = protocol::LibtrustKeyId(config_.signing_key);
   std::string jwks_kid = libtrust;
@@ -460,11 +449,46 @@ TokenService::TokenService(TokenServiceConfig config) : config_(std::move(config
   jwks_body_ = nlohmann::json{{"keys", nlohmann::json::array({jwk})}}.dump();
 }
 
+namespace {
+// The state the current request of this thread is answered from (TokenService::Handle pins it).
+thread_local const void* pinned_state = nullptr;
+}  // namespace
+
+std::shared_ptr<const TokenService::WorldState> TokenService::MakeState(
+    std::shared_ptr<const World> world) {
+  auto s = std::make_shared<WorldState>();
+  s->index = CredentialIndex(*world);
+  // Deploy token ids: GitLab's DeployToken#id. The world has none, so the reference server
+  // numbers deploy tokens (project and group) from 1 in file order — the same n as the default
+  // username gitlab+deploy-token-<n>.
+  int64_t n = 0;
+  for (const protocol::Credential& c : world->Credentials()) {
+    if (c.kind == protocol::CredentialKind::kDeployToken ||
+        c.kind == protocol::CredentialKind::kGroupDeployToken) {
+      s->deploy_token_ids[&c] = ++n;
+    }
+  }
+  s->world = std::move(world);
+  return s;
+}
+
+void TokenService::SetWorld(std::shared_ptr<const World> world) {
+  auto next = MakeState(std::move(world));
+  std::lock_guard<std::mutex> lock(state_mu_);
+  state_ = std::move(next);
+}
+
+const TokenService::WorldState& TokenService::Current() const {
+  if (pinned_state != nullptr) return *static_cast<const WorldState*>(pinned_state);
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return *state_;
+}
+
 int64_t TokenService::Now() const { return config_.clock(); }
 
 AuthContext TokenService::ContextAt(int64_t now) const {
   AuthContext ctx;
-  ctx.credentials = &index_;
+  ctx.credentials = &Current().index;
   ctx.today = protocol::CivilFromDays(FloorDiv(now, 86400));
   ctx.misbehaviours = config_.misbehaviours;
   return ctx;
@@ -476,22 +500,34 @@ void TokenService::Log(std::string line) const {
 
 std::string TokenService::RedactedLogin(std::string_view login) const {
   // A client that swapped the fields would put a secret in the username: never log it.
-  if (index_.FindBySecret(login) != nullptr) return "[redacted]";
+  if (Current().index.FindBySecret(login) != nullptr) return "[redacted]";
   return LogValue(login, 128);
 }
 
 int64_t TokenService::UserId(const protocol::User& user) const {
   // GitLab's User#id. The world has none: the reference server numbers users from 1 in the
   // world's order (people in file order, then generated bots).
-  return static_cast<int64_t>(&user - config_.world->Users().data()) + 1;
+  return static_cast<int64_t>(&user - Current().world->Users().data()) + 1;
 }
 
 int64_t TokenService::DeployTokenId(const protocol::Credential& token) const {
-  auto it = deploy_token_ids_.find(&token);
-  return it == deploy_token_ids_.end() ? 0 : it->second;
+  const auto& ids = Current().deploy_token_ids;
+  auto it = ids.find(&token);
+  return it == ids.end() ? 0 : it->second;
 }
 
 net::HttpResponse TokenService::Handle(const net::HttpRequest& request) const {
+  // Pin the world for the whole request: SetWorld may replace it meanwhile.
+  std::shared_ptr<const WorldState> state;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    state = state_;
+  }
+  struct Pin {
+    explicit Pin(const void* s) : previous(pinned_state) { pinned_state = s; }
+    ~Pin() { pinned_state = previous; }
+    const void* previous;
+  } pin(state.get());
   if (!config_error_.empty()) {
     Log("token_service status=500 error=" + LogValue(config_error_));
     return net::HttpResponse::Text(500, "Internal Server Error");
@@ -593,7 +629,7 @@ std::string TokenService::SignJwt(const nlohmann::json& claims) const {
 std::optional<TokenService::Issued> TokenService::Issue(const AuthResult& auth,
                                                         const Authorization& az,
                                                         int64_t now) const {
-  const World& world = *config_.world;
+  const World& world = *Current().world;
   Issued out;
   out.iat = now;
   out.exp = now + world.instance().token_expire_delay_minutes * 60;
@@ -719,7 +755,7 @@ net::HttpResponse TokenService::HandleGet(const net::HttpRequest& request) const
       basic.kind == BasicHeader::Kind::kMalformed
           ? protocol::Expected<AuthResult, AuthFailure>(
                 Unexpected<AuthFailure>(AuthFailure::kMalformedBasic))
-          : Authenticate(*config_.world, credentials, ContextAt(now));
+          : Authenticate(*Current().world, credentials, ContextAt(now));
   if (basic.kind != BasicHeader::Kind::kNone) RecordLogin(ip, login, auth.has_value(), now);
   if (!auth) {
     // 'JWT authentication failed' → render_access_denied.
@@ -749,7 +785,7 @@ net::HttpResponse TokenService::HandleGet(const net::HttpRequest& request) const
   }
 
   // 3. The service: gates, scopes, token.
-  const Authorization az = Authorize(*config_.world, *auth, scopes, config_.misbehaviours);
+  const Authorization az = Authorize(*Current().world, *auth, scopes, config_.misbehaviours);
   log += " gate=" + std::string(CodeName(az.gate)) + DescribeDecisions(az);
   if (az.gate != Gate::kPassed) return finish(ForGate(az.gate), "");
   const std::optional<Issued> issued = Issue(*auth, az, now);
@@ -817,7 +853,7 @@ net::HttpResponse TokenService::HandlePost(const net::HttpRequest& request) cons
     }
     const std::optional<RefreshGrant> grant = FindRefreshToken(*refresh);
     const protocol::Credential* credential =
-        grant ? config_.world->FindCredential(grant->credential_id) : nullptr;
+        grant ? Current().world->FindCredential(grant->credential_id) : nullptr;
     if (credential == nullptr) {
       return finish(Unauthorized(request), " error=unknown_refresh_token");
     }
@@ -836,7 +872,7 @@ net::HttpResponse TokenService::HandlePost(const net::HttpRequest& request) cons
   if (Banned(ip, credentials.username, now)) {
     return finish(net::HttpResponse::Text(403, "Forbidden"), " error=ip_banned");
   }
-  auto auth = Authenticate(*config_.world, credentials, ContextAt(now));
+  auto auth = Authenticate(*Current().world, credentials, ContextAt(now));
   RecordLogin(ip, credentials.username, auth.has_value(), now);
   if (!auth) {
     return finish(Unauthorized(request),
@@ -850,7 +886,7 @@ net::HttpResponse TokenService::HandlePost(const net::HttpRequest& request) cons
   if (scopes.size() > kMaxScopesPerRequest) {
     return finish(net::HttpResponse::Text(400, "too many scopes"), " error=too_many_scopes");
   }
-  const Authorization az = Authorize(*config_.world, *auth, scopes, config_.misbehaviours);
+  const Authorization az = Authorize(*Current().world, *auth, scopes, config_.misbehaviours);
   log += " gate=" + std::string(CodeName(az.gate)) + DescribeDecisions(az);
   if (az.gate != Gate::kPassed) return finish(ForGate(az.gate), "");
   const std::optional<Issued> issued = Issue(*auth, az, now);

@@ -154,6 +154,11 @@ class TokenService {
   // Handle answers one request. Thread-safe.
   net::HttpResponse Handle(const net::HttpRequest& request) const;
 
+  // SetWorld answers every later request from `world` (the reference server's /api/v4,
+  // reference_server/api/admin_api.h). Requests already running finish with the world they
+  // started with. The issuer and service stay those of the start. Thread-safe.
+  void SetWorld(std::shared_ptr<const protocol::World> world);
+
   // config_error is "" for a valid configuration, else why it is invalid.
   const std::string& config_error() const { return config_error_; }
   // key_id is the kid the tokens carry ("" in x5c mode), misbehaviours included.
@@ -190,9 +195,22 @@ class TokenService {
   int64_t UserId(const protocol::User& user) const;
   int64_t DeployTokenId(const protocol::Credential& token) const;
 
+  // WorldState is the world requests are answered from, with what is derived from it. SetWorld
+  // replaces it whole; a request keeps the one it started with (Current()).
+  struct WorldState {
+    std::shared_ptr<const protocol::World> world;
+    CredentialIndex index;
+    std::unordered_map<const protocol::Credential*, int64_t> deploy_token_ids;
+  };
+  static std::shared_ptr<const WorldState> MakeState(std::shared_ptr<const protocol::World> world);
+  // Current is the state of the request this thread is answering (Handle pins it), else the
+  // latest.
+  const WorldState& Current() const;
+
   TokenServiceConfig config_;
   std::string config_error_;
-  CredentialIndex index_;
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const WorldState> state_;
   std::string issuer_;
   std::string service_;
   std::string kid_;
@@ -200,8 +218,6 @@ class TokenService {
   nlohmann::json jwt_header_;  // without "alg" (SignCompact sets it)
   std::string jwks_body_;
   std::string certificate_pem_;
-  std::unordered_map<const protocol::Credential*, int64_t> deploy_token_ids_;
-
   mutable std::mutex ban_mu_;
   mutable std::unordered_map<std::string, BanEntry> bans_;
   mutable std::mutex refresh_mu_;

@@ -701,6 +701,26 @@
     dl.append(el('dt', { text: label }), el('dd', null, [value]));
   }
 
+  // gitlabSources lists the GitLab code a matrix rule was read from, each a link to the file at
+  // the commit read (results-schema.md `gitlab_source`). Only GitHub blob URLs of that exact
+  // shape become links (opened in a new tab, no referrer); anything else is shown as text.
+  const GITHUB_BLOB = /^https:\/\/github\.com\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/blob\/[0-9a-f]{40}\/[A-Za-z0-9_.\/-]+$/;
+  function gitlabSources(list) {
+    if (!Array.isArray(list) || list.length === 0) return null;
+    return el('ul', { class: 'gitlab-sources' }, list.map((s) => {
+      const label = str(s.path) + ' \u2014 ' + str(s.symbol);
+      let target;
+      if (GITHUB_BLOB.test(str(s.url))) {
+        target = el('a', { rel: 'noopener noreferrer', target: '_blank', title: str(s.repo) + ' @ ' + str(s.commit) });
+        target.href = s.url;
+        target.textContent = visible(label);
+      } else {
+        target = el('span', { text: visible(label) });
+      }
+      return el('li', null, [target, el('span', { class: 'muted', text: ' (' + visible(s.version) + ')' })]);
+    }));
+  }
+
   function caseDetail(it) {
     const c = it.c;
     const box = el('div', { class: 'case-detail', 'data-index': it.index });
@@ -711,6 +731,7 @@
     }
     kvRow(dl, 'Requirement', visible(c.requirement));
     kvRow(dl, 'Source', visible(c.source));
+    kvRow(dl, 'GitLab source', gitlabSources(c.gitlab_source));
     kvRow(dl, 'Family / layer', it.family + ' \u00b7 ' + it.layer);
     if (Array.isArray(c.tags) && c.tags.length) {
       kvRow(dl, 'Tags', el('span', { class: 'dims' }, c.tags.map((t) => el('span', { class: 'tag', text: visible(t) }))));
