@@ -1,5 +1,9 @@
 #include "reference_server/http_types.h"
 
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
 #include "protocol/ascii.h"
 #include "protocol/headers.h"
 
@@ -32,6 +36,17 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
     }
   }
   return out;
+}
+
+SharedStringBody::SharedStringBody(std::shared_ptr<const std::string> data, std::uint64_t offset,
+                                   std::uint64_t length)
+    : data_(std::move(data)), offset_(offset), length_(length) {}
+
+std::size_t SharedStringBody::Read(std::uint64_t offset, char* out, std::size_t n) const {
+  if (offset >= length_) return 0;
+  const std::uint64_t take = std::min<std::uint64_t>(n, length_ - offset);
+  std::memcpy(out, data_->data() + offset_ + offset, static_cast<std::size_t>(take));
+  return static_cast<std::size_t>(take);
 }
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
