@@ -685,14 +685,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (out_done_ < out_.size()) {
       const std::size_t n = std::min(kWritePiece, out_.size() - out_done_);
       Tcp().expires_after(options().write_timeout);
-      net::async_write(stream_, net::buffer(out_.data() + out_done_, n),
-                       Bind(&Session::OnWritten));
+      net::async_write(stream_, net::buffer(out_.data() + out_done_, n), Bind(&Session::OnWritten));
       return;
     }
     if (body_ && body_done_ < body_->size()) {
       if (!piece_) piece_ = std::make_unique<char[]>(kWritePiece);
-      const std::size_t want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(kWritePiece, body_->size() - body_done_));
+      const std::size_t want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(kWritePiece, body_->size() - body_done_));
       const std::size_t got = body_->Read(body_done_, piece_.get(), want);
       if (got == 0) {
         // The Content-Length is on the wire: a shorter body must end the connection.
@@ -787,7 +786,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   AfterWrite after_write_ = AfterWrite::kClose;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::string out_;          // the response head (and a plain body) being written
+  std::string out_;  // the response head (and a plain body) being written
   std::size_t out_done_ = 0;
   std::shared_ptr<const BodySource> body_;  // a streamed body being written
   std::uint64_t body_done_ = 0;
