@@ -216,19 +216,17 @@ struct Shared {
     std::lock_guard<std::mutex> lock(mu);
     waiting.erase(key);
   }
-  // EvictOldestLocked asks the longest-waiting live session to close; false when none waits.
-  bool EvictOldestLocked() {
+  // TakeOldestWaitingLocked removes the longest-waiting live session from the candidates and
+  // returns it (null when none waits). The caller asks it to close and drops the reference
+  // outside the lock: the last reference runs the destructor, which takes the lock.
+  std::shared_ptr<SessionBase> TakeOldestWaitingLocked() {
     while (!waiting.empty()) {
       auto it = waiting.begin();
       std::shared_ptr<SessionBase> victim = it->second.lock();
       waiting.erase(it);
-      if (victim) {
-        victim->PostEvict();
-        evicted.fetch_add(1);
-        return true;
-      }
+      if (victim) return victim;
     }
-    return false;
+    return nullptr;
   }
 
   void Log(std::string_view message) const {
@@ -856,6 +854,7 @@ struct HttpServer::Impl {
     std::string remote_address = remote_ec ? std::string() : remote.address().to_string();
 
     std::shared_ptr<SessionBase> session;
+    std::shared_ptr<SessionBase> evict;  // released outside the lock (see TakeOldestWaiting)
     bool over_cap = false;
     {
       std::lock_guard<std::mutex> lock(shared->mu);
@@ -868,7 +867,10 @@ struct HttpServer::Impl {
       // Full: make room by closing the connection that has waited longest without a request in
       // progress; its close runs on its own strand, so the count may pass the cap by the
       // evictions in flight (each of which removed a candidate).
-      if (over_cap && shared->EvictOldestLocked()) over_cap = false;
+      if (over_cap) {
+        evict = shared->TakeOldestWaitingLocked();
+        over_cap = evict == nullptr;
+      }
       if (!over_cap) {
         shared->accepted.fetch_add(1);
         const std::uint64_t id = shared->next_id++;
@@ -883,6 +885,11 @@ struct HttpServer::Impl {
       }
     }
     // User callbacks (the access log) run outside the lock.
+    if (evict) {
+      shared->evicted.fetch_add(1);
+      evict->PostEvict();
+      evict.reset();
+    }
     if (over_cap) {
       RejectOverCap(std::move(socket), std::move(remote_address));
     } else {
