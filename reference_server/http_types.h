@@ -77,6 +77,41 @@ class SharedStringBody final : public BodySource {
   std::uint64_t length_;
 };
 
+// FileBody serves bytes [offset, offset + length) of an open file, read with pread (so one file
+// serves many responses at once). It owns `fd` and closes it when the last reference goes.
+class FileBody final : public BodySource {
+ public:
+  FileBody(int fd, std::uint64_t offset, std::uint64_t length);
+  ~FileBody() override;
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  std::uint64_t size() const override { return length_; }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
+// BodySlice serves bytes [offset, offset + length) of another source (a byte range of a blob);
+// offset + length must not pass source->size().
+class BodySlice final : public BodySource {
+ public:
+  BodySlice(std::shared_ptr<const BodySource> source, std::uint64_t offset, std::uint64_t length);
+  std::uint64_t size() const override { return length_; }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  std::shared_ptr<const BodySource> source_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
+// ReadAll reads a whole source into a string (for small bodies and tests); nullopt on a read
+// failure.
+std::optional<std::string> ReadAll(const BodySource& source);
+
 // HttpResponse is what a handler returns. The adapter adds Content-Length, Date and
 // Connection handling; a handler never sets those.
 struct HttpResponse {

@@ -485,6 +485,7 @@ struct RoutedRequest {
   std::string_view body;
   std::string base_url;  // scheme://host of NewURLBuilderFromRequest
   std::int64_t now = 0;
+  std::string subject;  // the verified token's `sub` (upload sessions are counted per subject)
 
   const std::string& method() const { return http->method; }
   // FormValue is r.FormValue: the body's form values first, then the query's.
@@ -510,6 +511,7 @@ struct AccessRecord {
 struct AuthResult {
   bool ok = false;
   HttpResponse response;  // when !ok
+  std::string subject;    // when ok: the token's `sub` ("" without a token)
 };
 
 namespace {
@@ -1038,6 +1040,7 @@ AuthResult Registry::Authorize(const RoutedRequest& req,
   const auto header = req.http->Header("authorization");
   const auto token =
       header ? protocol::BearerTokenDistributionV28(*header) : std::optional<std::string_view>();
+  std::string subject;
   if (!token) {
     failure = Failure::kTokenRequired;
     reason = "no bearer token";
@@ -1049,6 +1052,7 @@ AuthResult Registry::Authorize(const RoutedRequest& req,
           protocol::ChallengeErrorParam(protocol::CategoryOf(claims.error().code, profile_)));
       reason = "token rejected: " + std::string(protocol::CodeName(claims.error().code));
     } else {
+      subject = claims->sub.value_or("");
       const auto granted = GrantedScopes(*claims);
       for (const AccessRecord& a : required) {
         bool covered = protocol::Covers(granted, a.type, a.name, a.action);
@@ -1065,7 +1069,7 @@ AuthResult Registry::Authorize(const RoutedRequest& req,
       }
     }
   }
-  if (failure == Failure::kNone) return AuthResult{true, {}};
+  if (failure == Failure::kNone) return AuthResult{true, {}, std::move(subject)};
 
   protocol::Challenge challenge;
   challenge.scheme = "Bearer";
@@ -1196,7 +1200,7 @@ HttpResponse Registry::Handle(const HttpRequest& http) const {
   return WithApiVersion(std::move(resp));
 }
 
-HttpResponse Registry::Dispatch(const RoutedRequest& req) const {
+HttpResponse Registry::Dispatch(RoutedRequest& req) const {
   const RouteMatch& route = req.match;
   std::vector<AccessRecord> required;
   if (!route.name.empty()) {
@@ -1208,7 +1212,9 @@ HttpResponse Registry::Dispatch(const RoutedRequest& req) const {
   } else if (route.route == Route::kCatalog) {
     required.push_back({"registry", "catalog", "*"});
   }
-  if (AuthResult auth = Authorize(req, required); !auth.ok) return std::move(auth.response);
+  AuthResult auth = Authorize(req, required);
+  if (!auth.ok) return std::move(auth.response);
+  req.subject = std::move(auth.subject);
 
   if (!route.name.empty() && route.name.size() > protocol::kNameTotalLengthMax) {
     // reference.WithName fails with ErrNameTooLong; the dispatcher appends the plain
@@ -1530,10 +1536,9 @@ HttpResponse Registry::BlobRoute(const RoutedRequest& req) const {
   }
   r.AddHeader("Accept-Ranges", "bytes");
   r.AddHeader("Content-Type", "application/octet-stream");
-  const std::string& data = *blob->data;
+  const std::uint64_t size = blob->info.size;
   const std::string range = req.Header("range");
   if (!range.empty()) {
-    const std::uint64_t size = data.size();
     std::optional<ByteRange> chosen;
     bool invalid = range.rfind("bytes=", 0) != 0;
     std::size_t valid_ranges = 0;
@@ -1595,12 +1600,13 @@ HttpResponse Registry::BlobRoute(const RoutedRequest& req) const {
       r.status = 206;
       r.AddHeader("Content-Range", "bytes " + std::to_string(chosen->first) + "-" +
                                        std::to_string(chosen->last) + "/" + std::to_string(size));
-      r.body = data.substr(chosen->first, chosen->last - chosen->first + 1);
+      r.stream = std::make_shared<BodySlice>(blob->content, chosen->first,
+                                             chosen->last - chosen->first + 1);
       return r;
     }
   }
   r.status = 200;
-  r.body = data;
+  r.stream = std::move(blob->content);  // streamed from the file, never held whole
   return r;
 }
 
@@ -1677,7 +1683,7 @@ HttpResponse Registry::StartUpload(const RoutedRequest& req) const {
       return BlobCreatedResponse(req, *blob);
     }
   }
-  auto up = config_.store->StartUpload(name, req.now);
+  auto up = config_.store->StartUpload(name, req.now, req.subject);
   if (!up) return StoreFailure(up.error().code);
   return UploadCreatedResponse(req, *up, 202);
 }

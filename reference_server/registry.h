@@ -128,7 +128,7 @@ class Registry {
                                                                   std::int64_t now) const;
   protocol::Result<protocol::Claims, protocol::TokenError> VerifyPlanted(std::string_view token,
                                                                          std::int64_t now) const;
-  HttpResponse Dispatch(const RoutedRequest& req) const;
+  HttpResponse Dispatch(RoutedRequest& req) const;
   HttpResponse Base(const RoutedRequest& req) const;
   HttpResponse Catalog(const RoutedRequest& req) const;
   HttpResponse Tags(const RoutedRequest& req) const;
