@@ -377,7 +377,9 @@ async def slow_upload(server, tok, data, rate):
         w.close()
     if head["status"] != 202:
         return f"PATCH {head['status']}"
-    loc = urllib.parse.urljoin(server.registry, head["headers"]["location"])
+    # The Location names the Host header sent ("x"): keep its path and query only.
+    sent = urllib.parse.urlsplit(head["headers"]["location"])
+    loc = server.registry + sent.path + ("?" + sent.query if sent.query else "")
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     loc += ("&" if "?" in loc else "?") + "digest=" + urllib.parse.quote(digest)
     status, _, _ = await asyncio.to_thread(call, "PUT", loc, tok)

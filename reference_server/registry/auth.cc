@@ -301,7 +301,7 @@ AuthResult Registry::Authorize(const RoutedRequest& req,
   }
   Log("registry: " + std::to_string(resp.status) + " " + req.method() + " " + req.http->path +
       ": " + reason);
-  return AuthResult{false, std::move(resp)};
+  return AuthResult{false, std::move(resp), {}};
 }
 
 }  // namespace regauth::server
