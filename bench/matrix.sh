@@ -3,7 +3,7 @@
 # embedded reference target, against the floor this machine's RSA signing puts under it, both
 # measured in the same run:
 #   floor = tokens issued × 2 RS256 signatures (a GitLab token and its nested `user` JWT,
-#           reference_server/token_service.h) ÷ (`openssl speed rsa2048` sign/s × cores)
+#           reference_server/token/token_service.h) ÷ (`openssl speed rsa2048` sign/s × cores)
 #   ratio = floor ÷ wall time (1.00 would be a run that does nothing but sign)
 # The target for issue 4 is a wall time ≤ 15 s on the 2-core development machine.
 # Environment: REGAUTH (a built regauth binary; default: build it with the `bench` preset),

@@ -264,7 +264,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 // IsAnnotation: "$schema" (the file's JSON Schema, for editors: cases/schema/world.schema.json)
 // and "$comment" (notes for readers) are allowed in every object and never read, as in the other
-// data files (harness/data_file.h). Any other member starting with '$' is still unknown.
+// data files (harness/suite/data_file.h). Any other member starting with '$' is still unknown.
 bool IsAnnotation(std::string_view member) { return member == "$schema" || member == "$comment"; }
 
 // Failure carries a WorldError out of the loader's helpers; it never leaves this file.

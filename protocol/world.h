@@ -193,7 +193,7 @@ struct Project {
   std::string path;            // full path, e.g. "acme/platform/lib"
   std::string namespace_path;  // the group (or user, for a personal project) it lives in
   bool personal = false;       // namespace_path is a username (whose owner GitLab treats as the
-                               // project owner: policy, reference_server/policy.h EffectiveRole)
+                          // project owner: policy, reference_server/token/policy.h EffectiveRole)
   Visibility visibility = Visibility::kPrivate;
   RegistryAccessLevel container_registry_access_level = RegistryAccessLevel::kEnabled;
   bool builds_enabled = true;

@@ -25,10 +25,9 @@
 #include <thread>
 #include <vector>
 
-#include "harness/http_client.h"
-#include "harness/oci_image.h"
-#include "harness/process.h"
-#include "harness/target.h"
+#include "net/http_client.h"
+#include "net/oci_image.h"
+#include "net/process.h"
 #include "protocol/base64.h"
 #include "protocol/world.h"
 #include "reference_server/ci_env.h"
@@ -37,11 +36,6 @@
 
 namespace regauth::server {
 namespace {
-
-using harness::BackgroundProcess;
-using harness::ProcessResult;
-using harness::ProcessSpec;
-using harness::ScratchDir;
 
 constexpr const char* kWorldPath = REGAUTH_SOURCE_DIR "/cases/worlds/gitlab-default.json";
 // A repository below a private project where dana (developer of acme) may push, and max
@@ -71,7 +65,7 @@ std::string HostPort(const std::string& url) { return url.substr(url.find("://")
 class Peer : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = ScratchDir::Create("regauth-peers-");
+    auto scratch = net::ScratchDir::Create("regauth-peers-");
     ASSERT_TRUE(scratch) << scratch.error();
     scratch_ = std::move(*scratch);
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -90,16 +84,16 @@ class Peer : public ::testing::Test {
   // Tool finds `name` and checks that `name --version` runs here; otherwise it records why in
   // missing_ and returns nullopt, and the test ends with SKIP_OR_FAIL.
   std::optional<std::string> Tool(const std::string& name, const std::string& why) {
-    auto path = harness::FindExecutable(name);
+    auto path = net::FindExecutable(name);
     if (!path) {
       missing_ = name + " is not installed (" + why + ")";
       return std::nullopt;
     }
-    ProcessSpec spec;
+    net::ProcessSpec spec;
     spec.argv = {*path, "--version"};
     spec.env_deny = kEnvDeny;
     spec.timeout = std::chrono::seconds(30);
-    auto r = harness::RunProcess(spec);
+    auto r = net::RunProcess(spec);
     if (!r || r->exit_code != 0) {
       missing_ = name + " --version does not run here (" +
                  (r ? r->Describe() + ": " + r->stderr_text : r.error().message) + ")";
@@ -146,24 +140,24 @@ class Peer : public ::testing::Test {
     return path;
   }
 
-  ProcessResult Run(std::vector<std::string> argv, std::string stdin_text = "",
-                    std::vector<std::pair<std::string, std::string>> env = {}) {
-    ProcessSpec spec;
+  net::ProcessResult Run(std::vector<std::string> argv, std::string stdin_text = "",
+                         std::vector<std::pair<std::string, std::string>> env = {}) {
+    net::ProcessSpec spec;
     spec.argv = std::move(argv);
     spec.env_deny = kEnvDeny;
     spec.env_set = std::move(env);
     spec.env_set.emplace_back("HOME", Dir("home"));
     spec.stdin_text = std::move(stdin_text);
     spec.timeout = std::chrono::seconds(120);
-    auto r = harness::RunProcess(spec);
+    auto r = net::RunProcess(spec);
     if (!r) {
       ADD_FAILURE() << "cannot run " << spec.argv[0] << ": " << r.error().message;
-      return ProcessResult{};
+      return net::ProcessResult{};
     }
     return std::move(*r);
   }
 
-  std::unique_ptr<ScratchDir> scratch_;
+  std::unique_ptr<net::ScratchDir> scratch_;
   std::shared_ptr<const protocol::World> world_;
   std::map<std::string, std::pair<std::string, std::string>> credentials_;
   std::unique_ptr<ReferenceServer> server_;
@@ -183,8 +177,9 @@ class DockerCli : public Peer {
  protected:
   // Login runs `echo "$PASSWORD" | docker login HOST -u USER --password-stdin` exactly as the
   // GitLab docs write it (echo adds the newline docker strips), with a throwaway DOCKER_CONFIG.
-  ProcessResult Login(const std::string& docker, const std::string& host, const std::string& user,
-                      const std::string& password, const std::string& config_dir) {
+  net::ProcessResult Login(const std::string& docker, const std::string& host,
+                           const std::string& user, const std::string& password,
+                           const std::string& config_dir) {
     return Run({docker, "login", host, "-u", user, "--password-stdin"}, password + "\n",
                {{"DOCKER_CONFIG", config_dir}});
   }
@@ -222,7 +217,7 @@ TEST_F(DockerCli, CiLoginFormsSucceed) {
     SCOPED_TRACE(f.label);
     const std::string config = Dir(std::string("docker-") + f.label);
     const auto before = server_->token_stats().requests;
-    const ProcessResult r = Login(*docker, v["CI_REGISTRY"], f.user, f.password, config);
+    const net::ProcessResult r = Login(*docker, v["CI_REGISTRY"], f.user, f.password, config);
     EXPECT_EQ(r.exit_code, 0) << r.Describe() << "\n" << r.stdout_text << r.stderr_text;
     EXPECT_NE(r.stdout_text.find("Login Succeeded"), std::string::npos) << r.stdout_text;
     EXPECT_GT(server_->token_stats().requests, before) << "docker did not ask the realm";
@@ -252,7 +247,7 @@ TEST_F(DockerCli, RevokedOrWrongTokensFail) {
   for (const Form& f : forms) {
     SCOPED_TRACE(f.label);
     const std::string config = Dir(std::string("docker-") + f.label);
-    const ProcessResult r = Login(*docker, host, f.user, f.password, config);
+    const net::ProcessResult r = Login(*docker, host, f.user, f.password, config);
     EXPECT_NE(r.exit_code, 0) << r.stdout_text << r.stderr_text;
     EXPECT_EQ(r.stdout_text.find("Login Succeeded"), std::string::npos) << r.stdout_text;
     EXPECT_NE(r.stderr_text.find("unauthorized"), std::string::npos) << r.stderr_text;
@@ -269,30 +264,30 @@ class Skopeo : public Peer {
     skopeo_ = Tool("skopeo", "containers/image client, Debian package skopeo");
   }
 
-  // Layout writes the tiny OCI image (harness/oci_image.h) and returns its directory.
+  // Layout writes the tiny OCI image (net/oci_image.h) and returns its directory.
   std::string Layout(const std::string& label) {
     const std::string dir = scratch_->path() + "/layout-" + label;
-    auto ok = harness::WriteOciLayout(harness::BuildTinyImage(label), dir, "v1");
+    auto ok = net::WriteOciLayout(net::BuildTinyImage(label), dir, "v1");
     EXPECT_TRUE(ok) << ok.error();
     return dir;
   }
 
   // Push copies the layout to host/repo:v1; Pull copies it back into a new layout.
-  ProcessResult Push(const std::string& layout, const std::string& host,
-                     const std::string& authfile) {
+  net::ProcessResult Push(const std::string& layout, const std::string& host,
+                          const std::string& authfile) {
     return Run({*skopeo_, "--insecure-policy", "copy", "--dest-tls-verify=false", "--dest-authfile",
                 authfile, "oci:" + layout + ":v1", "docker://" + host + "/" + kRepository + ":v1"});
   }
-  ProcessResult Pull(const std::string& host, const std::string& authfile,
-                     const std::string& into) {
+  net::ProcessResult Pull(const std::string& host, const std::string& authfile,
+                          const std::string& into) {
     return Run({*skopeo_, "--insecure-policy", "copy", "--src-tls-verify=false", "--src-authfile",
                 authfile, "docker://" + host + "/" + kRepository + ":v1", "oci:" + into + ":v1"});
   }
-  ProcessResult Delete(const std::string& host, const std::string& authfile) {
+  net::ProcessResult Delete(const std::string& host, const std::string& authfile) {
     return Run({*skopeo_, "delete", "--tls-verify=false", "--authfile", authfile,
                 "docker://" + host + "/" + kRepository + ":v1"});
   }
-  ProcessResult Inspect(const std::string& host, const std::string& authfile) {
+  net::ProcessResult Inspect(const std::string& host, const std::string& authfile) {
     return Run({*skopeo_, "inspect", "--raw", "--tls-verify=false", "--authfile", authfile,
                 "docker://" + host + "/" + kRepository + ":v1"});
   }
@@ -303,11 +298,11 @@ class Skopeo : public Peer {
     const std::string rw = AuthFile("rw", host, Credential("dana-pat-read-write-registry"));
     const std::string ro = AuthFile("ro", host, Credential("dana-pat-read-registry"));
     const std::string layout = Layout("push-pull");
-    const ProcessResult push = Push(layout, host, rw);
+    const net::ProcessResult push = Push(layout, host, rw);
     ASSERT_EQ(push.exit_code, 0) << push.Describe() << "\n" << push.stderr_text;
 
     const std::string pulled = scratch_->path() + "/pulled";
-    const ProcessResult pull = Pull(host, ro, pulled);
+    const net::ProcessResult pull = Pull(host, ro, pulled);
     ASSERT_EQ(pull.exit_code, 0) << pull.Describe() << "\n" << pull.stderr_text;
     // skopeo compresses the uncompressed layer on push, so the manifest changes; the image
     // config (diff_ids of the uncompressed layer) comes back byte for byte.
@@ -320,9 +315,9 @@ class Skopeo : public Peer {
         nullptr, false);
     ASSERT_TRUE(manifest.is_object()) << "pulled manifest " << manifest_digest;
     EXPECT_EQ(manifest["config"].value("digest", ""),
-              harness::BuildTinyImage("push-pull").Blob("config")->digest);
+              net::BuildTinyImage("push-pull").Blob("config")->digest);
 
-    const ProcessResult refused = Push(Layout("refused"), host, ro);
+    const net::ProcessResult refused = Push(Layout("refused"), host, ro);
     EXPECT_NE(refused.exit_code, 0) << "read_registry alone pushed";
     EXPECT_NE(refused.stderr_text.find("unauthorized"), std::string::npos) << refused.stderr_text;
   }
@@ -345,16 +340,16 @@ TEST_F(Skopeo, DeleteFollowsGitLabRoles) {
   const std::string host = HostPort(server_->registry_url());
   const std::string rw = AuthFile("rw", host, Credential("dana-pat-read-write-registry"));
   const std::string api = AuthFile("api", host, Credential("max-pat-api"));
-  const ProcessResult push = Push(Layout("delete"), host, rw);
+  const net::ProcessResult push = Push(Layout("delete"), host, rw);
   ASSERT_EQ(push.exit_code, 0) << push.Describe() << "\n" << push.stderr_text;
 
-  const ProcessResult refused = Delete(host, rw);
+  const net::ProcessResult refused = Delete(host, rw);
   EXPECT_NE(refused.exit_code, 0) << "a developer's read+write PAT deleted";
   EXPECT_EQ(Inspect(host, rw).exit_code, 0) << "the image must still be there";
 
-  const ProcessResult allowed = Delete(host, api);
+  const net::ProcessResult allowed = Delete(host, api);
   EXPECT_EQ(allowed.exit_code, 0) << allowed.Describe() << "\n" << allowed.stderr_text;
-  const ProcessResult gone = Inspect(host, rw);
+  const net::ProcessResult gone = Inspect(host, rw);
   EXPECT_NE(gone.exit_code, 0) << "the image is still there after a delete";
   EXPECT_NE(gone.stderr_text.find("manifest unknown"), std::string::npos) << gone.stderr_text;
 }
@@ -369,7 +364,7 @@ TEST_F(Skopeo, DockerRegistryAcceptsTheServersTokens) {
   auto registry_bin = Tool("/usr/bin/docker-registry", "Debian package docker-registry");
   if (!registry_bin) SKIP_OR_FAIL(*this);
   ASSERT_NO_FATAL_FAILURE(StartServer(false));
-  const int port = harness::FreeLoopbackPort();
+  const int port = net::FreeLoopbackPort();
   ASSERT_NE(port, 0);
   const std::string host = "127.0.0.1:" + std::to_string(port);
 
@@ -383,16 +378,16 @@ TEST_F(Skopeo, DockerRegistryAcceptsTheServersTokens) {
   const std::string config = scratch_->path() + "/config.yml";
   std::ofstream(config) << DistributionConfigYaml(o);
   const std::string log = scratch_->path() + "/docker-registry.log";
-  ProcessSpec spec;
+  net::ProcessSpec spec;
   spec.argv = {*registry_bin, "serve", config};
   spec.env_deny = kEnvDeny;  // REGISTRY_* would override the file
   spec.output_file = log;
-  auto process = BackgroundProcess::Start(spec);
+  auto process = net::BackgroundProcess::Start(spec);
   ASSERT_TRUE(process) << process.error().message;
-  std::unique_ptr<BackgroundProcess> registry = std::move(*process);  // stopped at scope end
+  std::unique_ptr<net::BackgroundProcess> registry = std::move(*process);  // stopped at scope end
 
   // Ready when /v2/ answers 401 with the server's realm (token-auth.md §1.2).
-  harness::HttpClient client;
+  net::HttpClient client;
   std::string challenge;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline && registry->Running()) {

@@ -23,7 +23,7 @@
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
 #include "protocol/rfc3339.h"
-#include "reference_server/registry.h"
+#include "reference_server/registry/registry.h"
 
 namespace regauth::server {
 namespace {
@@ -271,7 +271,7 @@ std::string UrlHost(const std::string& host) {
 }
 
 struct Tls {
-  TlsConfig config;
+  net::TlsConfig config;
   std::string ca_pem;
   std::string ca_path;
 };
@@ -356,7 +356,7 @@ std::string LogSafe(std::string_view s) {
   return out.empty() ? "-" : out;
 }
 
-std::string AccessLine(std::string_view listener, const AccessLogEntry& e) {
+std::string AccessLine(std::string_view listener, const net::AccessLogEntry& e) {
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.3f", static_cast<double>(e.duration.count()) / 1000.0);
   return "access listener=" + std::string(listener) + " method=" + LogSafe(e.method) +
@@ -388,10 +388,10 @@ std::size_t ConnectionCap(std::size_t wanted, int listeners, const ServerLogSink
   return wanted;
 }
 
-HttpServerOptions ListenerOptions(const ReferenceServerConfig& c, const ListenAddress& at,
-                                  std::string_view name, const ServerLogSink& log,
-                                  const std::optional<TlsConfig>& tls) {
-  HttpServerOptions o;
+net::HttpServerOptions ListenerOptions(const ReferenceServerConfig& c, const ListenAddress& at,
+                                       std::string_view name, const ServerLogSink& log,
+                                       const std::optional<net::TlsConfig>& tls) {
+  net::HttpServerOptions o;
   o.host = at.host;
   o.port = at.port;
   o.threads = c.threads > 0 ? c.threads
@@ -400,7 +400,7 @@ HttpServerOptions ListenerOptions(const ReferenceServerConfig& c, const ListenAd
   o.tls = tls;
   const std::string listener(name);
   if (c.log_level >= LogLevel::kInfo) {
-    o.access_log = [log, listener](const AccessLogEntry& e) {
+    o.access_log = [log, listener](const net::AccessLogEntry& e) {
       log(LogLevel::kInfo, AccessLine(listener, e));
     };
   }
@@ -564,7 +564,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
   s->signing_cert_path_ = signing->cert_path;
 
   // 3. TLS.
-  std::optional<TlsConfig> tls;
+  std::optional<net::TlsConfig> tls;
   if (c.tls_self_signed && (!c.tls_cert_pem.empty() || !c.tls_key_pem.empty())) {
     return Err("TLS: give either a certificate and key or self-signed, not both");
   }
@@ -582,7 +582,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     if (!chain)
       return Err("TLS certificate: " + std::string(protocol::CodeName(chain.error().code)));
     s->tls_ca_pem_ = protocol::CertificatePem(chain->back());
-    tls = TlsConfig{c.tls_cert_pem, c.tls_key_pem};
+    tls = net::TlsConfig{c.tls_cert_pem, c.tls_key_pem};
   }
 
   // 4. The token service.
@@ -629,12 +629,12 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
   }
 
   const std::size_t connection_cap = ConnectionCap(c.max_connections, c.with_registry ? 2 : 1, log);
-  HttpServerOptions token_options = ListenerOptions(c, c.token_listen, "token", log, tls);
+  net::HttpServerOptions token_options = ListenerOptions(c, c.token_listen, "token", log, tls);
   token_options.max_connections = connection_cap;
   token_options.max_body_bytes = kTokenMaxBody;
   const TokenService* service = s->token_service_.get();
-  auto token_server = HttpServer::Start(
-      token_options, [service](const HttpRequest& r) { return service->Handle(r); });
+  auto token_server = net::HttpServer::Start(
+      token_options, [service](const net::HttpRequest& r) { return service->Handle(r); });
   if (!token_server) return fail_at_run_time("token listener: " + token_server.error().message);
   s->token_server_ = std::move(*token_server);
   s->token_port_ = s->token_server_->port();
@@ -672,13 +672,13 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
       rc.log = [log](std::string_view line) { log(LogLevel::kDebug, line); };
     }
     s->registry_ = std::make_unique<Registry>(std::move(rc));
-    HttpServerOptions registry_options =
+    net::HttpServerOptions registry_options =
         ListenerOptions(c, c.registry_listen, "registry", log, tls);
     registry_options.max_body_bytes = static_cast<std::size_t>(c.store_limits.max_blob_bytes);
     registry_options.max_connections = connection_cap;
     const Registry* registry = s->registry_.get();
-    auto registry_server = HttpServer::Start(
-        registry_options, [registry](const HttpRequest& r) { return registry->Handle(r); });
+    auto registry_server = net::HttpServer::Start(
+        registry_options, [registry](const net::HttpRequest& r) { return registry->Handle(r); });
     if (!registry_server) {
       s->Stop();
       return fail_at_run_time("registry listener: " + registry_server.error().message);
@@ -715,12 +715,12 @@ void ReferenceServer::Stop() {
   if (log_ && token_server_) log_(LogLevel::kInfo, "stopped token_url=" + token_url_);
 }
 
-HttpServerStats ReferenceServer::token_stats() const {
-  return token_server_ ? token_server_->stats() : HttpServerStats{};
+net::HttpServerStats ReferenceServer::token_stats() const {
+  return token_server_ ? token_server_->stats() : net::HttpServerStats{};
 }
 
-HttpServerStats ReferenceServer::registry_stats() const {
-  return registry_server_ ? registry_server_->stats() : HttpServerStats{};
+net::HttpServerStats ReferenceServer::registry_stats() const {
+  return registry_server_ ? registry_server_->stats() : net::HttpServerStats{};
 }
 
 nlohmann::json ReferenceServer::Describe() const {

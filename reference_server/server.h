@@ -1,8 +1,8 @@
 // server.h — the reference server as one unit: the GitLab-compatible token service
-// (token_service.h) and the reference registry (registry.h) on two HttpServer listeners
+// (token_service.h) and the reference registry (registry.h) on two net::HttpServer listeners
 // (http_server.h), with their keys, TLS identity, storage and world loaded from disk. This is the
 // public start/stop API that `regauth serve` and the runner's in-process `--target reference`
-// (harness/cli/reference_launcher.cc) both use (ARCHITECTURE.md "A token request through the
+// (cli/reference_launcher.cc) both use (ARCHITECTURE.md "A token request through the
 // reference server"; token-auth.md §3.1 for the token endpoint, §2 for the registry).
 //
 // What Start does, in order:
@@ -59,14 +59,14 @@
 #include <string>
 #include <string_view>
 
+#include "net/http_server.h"
 #include "protocol/jws.h"
 #include "protocol/keys.h"
 #include "protocol/result.h"
 #include "protocol/world.h"
-#include "reference_server/http_server.h"
 #include "reference_server/misbehaviour.h"
-#include "reference_server/store.h"
-#include "reference_server/token_service.h"
+#include "reference_server/registry/store.h"
+#include "reference_server/token/token_service.h"
 
 namespace regauth::server {
 
@@ -224,8 +224,8 @@ class ReferenceServer {
   // against itself (call it from one thread).
   void Stop();
 
-  HttpServerStats token_stats() const;
-  HttpServerStats registry_stats() const;
+  net::HttpServerStats token_stats() const;
+  net::HttpServerStats registry_stats() const;
 
  private:
   ReferenceServer() = default;
@@ -234,8 +234,8 @@ class ReferenceServer {
   std::unique_ptr<TokenService> token_service_;
   std::unique_ptr<Registry> registry_;
   // Declared after the handlers' targets so they are destroyed first.
-  std::unique_ptr<HttpServer> token_server_;
-  std::unique_ptr<HttpServer> registry_server_;
+  std::unique_ptr<net::HttpServer> token_server_;
+  std::unique_ptr<net::HttpServer> registry_server_;
   ServerLogSink log_;  // filtered by the configured level
   bool stopped_ = false;
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/http_client.h"
+#include "net/http_client.h"
 #include "protocol/base64.h"
 #include "protocol/jws.h"
 #include "protocol/jwt.h"
@@ -20,10 +20,6 @@
 
 namespace regauth::server {
 namespace {
-
-using harness::ClientOptions;
-using harness::ClientRequest;
-using harness::HttpClient;
 
 // A small world: dana (developer of acme) with a read+write registry PAT on the private
 // acme/app, and a secret that also appears in a query string to check the logs.
@@ -96,7 +92,8 @@ std::string Basic(std::string_view user, std::string_view password) {
 }
 
 // FetchToken asks the realm for `scope` with dana's PAT and returns the token ("" on failure).
-std::string FetchToken(HttpClient& client, const std::string& realm, const std::string& scope) {
+std::string FetchToken(net::HttpClient& client, const std::string& realm,
+                       const std::string& scope) {
   auto r = client.Send({"GET",
                         realm + "?service=container_registry&scope=" + scope,
                         {{"Authorization", Basic("dana", kSecret)}},
@@ -131,7 +128,7 @@ TEST(ReferenceServer, IssuesTokensTheRegistryAccepts) {
   EXPECT_NE(s.registry_port(), 0);
   EXPECT_EQ(s.realm(), s.token_url() + "/jwt/auth");
 
-  HttpClient client;
+  net::HttpClient client;
   auto challenge = client.Send({"GET", s.registry_url() + "/v2/", {}, ""});
   ASSERT_TRUE(challenge) << challenge.error().message;
   EXPECT_EQ(challenge->status, 401);
@@ -161,7 +158,7 @@ TEST(ReferenceServer, ServesCertificateAndJwks) {
   auto server = ReferenceServer::Start(BaseConfig(dir, &log));
   ASSERT_TRUE(server) << server.error();
   const ReferenceServer& s = **server;
-  HttpClient client;
+  net::HttpClient client;
   auto cert = client.Send({"GET", s.token_url() + "/jwt/certificate", {}, ""});
   ASSERT_TRUE(cert);
   EXPECT_EQ(cert->status, 200);
@@ -207,7 +204,7 @@ TEST(ReferenceServer, RestartReusesTheKeyInTheStateDirectory) {
   EXPECT_EQ((*second)->signing_cert_pem(), cert_pem);
   EXPECT_EQ((*second)->kid(), kid);
   // And the restarted server still issues tokens that its registry accepts.
-  HttpClient client;
+  net::HttpClient client;
   const std::string token = FetchToken(client, (*second)->realm(), "repository:acme/app:pull");
   auto base = client.Send(
       {"GET", (*second)->registry_url() + "/v2/", {{"Authorization", "Bearer " + token}}, ""});
@@ -232,9 +229,9 @@ TEST(ReferenceServer, SelfSignedTlsServesBothListenersOverHttps) {
   EXPECT_EQ(ModeOf(state + "/ca.key.pem"), 0600u);
   EXPECT_EQ(ModeOf(state + "/tls.key.pem"), 0600u);
 
-  ClientOptions o;
+  net::ClientOptions o;
   o.ca_file = s.tls_ca_path();
-  HttpClient client(o);
+  net::HttpClient client(o);
   const std::string token = FetchToken(client, s.realm(), "repository:acme/app:pull");
   ASSERT_FALSE(token.empty());
   auto base =
@@ -243,10 +240,10 @@ TEST(ReferenceServer, SelfSignedTlsServesBothListenersOverHttps) {
   EXPECT_EQ(base->status, 200);
 
   // Without the CA the certificate is not trusted.
-  HttpClient untrusting;
+  net::HttpClient untrusting;
   auto refused = untrusting.Send({"GET", s.token_url() + "/-/health", {}, ""});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, harness::ClientErrorCode::kTls);
+  EXPECT_EQ(refused.error().code, net::ClientErrorCode::kTls);
 
   // A restart keeps the CA users already trust.
   const std::string ca = s.tls_ca_pem();
@@ -287,7 +284,7 @@ TEST_P(KidModeTest, RegistryAcceptsTheTokens) {
   c.state_dir.clear();  // in memory
   auto server = ReferenceServer::Start(std::move(c));
   ASSERT_TRUE(server) << server.error();
-  HttpClient client;
+  net::HttpClient client;
   const std::string token = FetchToken(client, (*server)->realm(), "repository:acme/app:pull");
   ASSERT_FALSE(token.empty());
   auto tags = client.Send({"GET",
@@ -313,7 +310,7 @@ TEST(ReferenceServer, LogsCarryNoSecretsAndNoQueryStrings) {
   CapturedLog log;
   auto server = ReferenceServer::Start(BaseConfig(dir, &log));
   ASSERT_TRUE(server) << server.error();
-  HttpClient client;
+  net::HttpClient client;
   ASSERT_TRUE(
       client.Send({"GET",
                    (*server)->realm() + "?service=container_registry&private_token=" + kSecret,
@@ -349,7 +346,7 @@ TEST(ReferenceServer, BanAfterFailedLoginsRefusesTheAddress) {
   c.ban_after_failures = 2;
   auto server = ReferenceServer::Start(std::move(c));
   ASSERT_TRUE(server) << server.error();
-  HttpClient client;
+  net::HttpClient client;
   const std::string url = (*server)->realm() + "?service=container_registry";
   for (int i = 0; i < 2; ++i) {
     auto bad = client.Send({"GET", url, {{"Authorization", Basic("dana", "wrong")}}, ""});
@@ -370,7 +367,7 @@ TEST(ReferenceServer, RealmOverrideIsWhatTheRegistryAdvertises) {
   auto server = ReferenceServer::Start(std::move(c));
   ASSERT_TRUE(server) << server.error();
   EXPECT_EQ((*server)->realm(), "https://gitlab.example.test/jwt/auth");
-  HttpClient client;
+  net::HttpClient client;
   auto r = client.Send({"GET", (*server)->registry_url() + "/v2/", {}, ""});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->Header("WWW-Authenticate").value_or(""),
@@ -420,7 +417,7 @@ TEST(ReferenceServer, RegistryDeleteFollowsConfigAndMisbehaviour) {
     auto token = protocol::SignCompact({{"typ", "JWT"}, {"kid", (*server)->kid()}}, claims,
                                        protocol::Alg::kRS256, *key);
     ASSERT_TRUE(token);
-    HttpClient client;
+    net::HttpClient client;
     auto r = client.Send(
         {"DELETE",
          (*server)->registry_url() + "/v2/acme/app/manifests/sha256:" + std::string(64, 'a'),
@@ -437,14 +434,14 @@ TEST(ReferenceServer, TokenListenerLimitsBodies) {
   CapturedLog log;
   auto server = ReferenceServer::Start(BaseConfig(dir, &log));
   ASSERT_TRUE(server) << server.error();
-  HttpClient client;
+  net::HttpClient client;
   auto big = client.Send({"POST",
                           (*server)->realm(),
                           {{"Content-Type", "text/plain"}},
                           std::string(64 * 1024 + 1, 'a')});
   ASSERT_TRUE(big) << big.error().message;
   EXPECT_EQ(big->status, 413);
-  HttpClient second;
+  net::HttpClient second;
   auto small = second.Send(
       {"POST", (*server)->realm(), {{"Content-Type", "text/plain"}}, std::string(1024, 'a')});
   ASSERT_TRUE(small) << small.error().message;

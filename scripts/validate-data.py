@@ -20,7 +20,7 @@ Usage:
 Output: one line per error, "<file>: <JSON pointer>: <message>" ("(document)" for the root),
 then a summary line. Exit status 0 when everything is as expected, 1 otherwise.
 
-Pointers follow the C++ loaders (harness/data_file.h, protocol/world.h): an unknown member is
+Pointers follow the C++ loaders (harness/suite/data_file.h, protocol/world.h): an unknown member is
 reported at the member itself (the schemas say "additionalProperties": {"not": {}}), a missing
 required member at the place the member should be ("/cases/0/title"), everything else where
 jsonschema reports it. Where a loader reports a missing member at the object (a selector

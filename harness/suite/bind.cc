@@ -4,9 +4,9 @@
 #include <functional>
 #include <set>
 
-#include "harness/case_loader.h"
-#include "harness/facts.h"
-#include "harness/refs.h"
+#include "harness/suite/case_loader.h"
+#include "harness/suite/facts.h"
+#include "harness/suite/refs.h"
 #include "harness/suite/step_fields.h"
 
 namespace regauth::harness {

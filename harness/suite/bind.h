@@ -1,7 +1,7 @@
 // bind.h — world-bound cases: a hand-written case never names a world entity; it declares the
 // facts it needs as named *selectors* (cases/README.md "Bindings"), which this module resolves
 // against the run's world before the case runs, with the fact vocabulary of the matrix
-// (harness/facts.h, harness/rules.h conditions).
+// (harness/suite/facts.h, harness/suite/rules.h conditions).
 //
 // A selector binds one credential or one project:
 //   {"credential": <condition on the subject's own facts>,     // or "project": <condition>
@@ -44,9 +44,9 @@
 #include <utility>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/data_file.h"
-#include "harness/rules.h"
+#include "harness/suite/case.h"
+#include "harness/suite/data_file.h"
+#include "harness/suite/rules.h"
 #include "protocol/world.h"
 
 namespace regauth::harness {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/case_loader.h"
+#include "harness/suite/case_loader.h"
 #include "harness/testing/world.h"
 #include "protocol/test_support.h"
 

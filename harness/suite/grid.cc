@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "harness/case_loader.h"
+#include "harness/suite/case_loader.h"
 #include "harness/suite/step_fields.h"
 
 namespace regauth::harness {

@@ -39,8 +39,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/data_file.h"
+#include "harness/suite/case.h"
+#include "harness/suite/data_file.h"
 #include "harness/suite/requirements.h"
 
 namespace regauth::harness {
@@ -120,9 +120,10 @@ struct Grid {
 };
 
 // ParseGrid validates a parsed grid document; requirement references are resolved against
-// `requirements`. Errors name `file` and a JSON pointer: the codes of harness/data_file.h, with
-// kUnknownName for a cell naming no access or request, a rule `base` outside its `by_value`, an
-// unknown requirement id or an unknown ${grid.…} reference, and kDuplicate for a name used twice.
+// `requirements`. Errors name `file` and a JSON pointer: the codes of harness/suite/data_file.h,
+// with kUnknownName for a cell naming no access or request, a rule `base` outside its `by_value`,
+// an unknown requirement id or an unknown ${grid.…} reference, and kDuplicate for a name used
+// twice.
 LoadResult<Grid> ParseGrid(const nlohmann::json& doc, const std::string& file,
                            const Requirements& requirements);
 // LoadGridFile reads and parses one file; LoadGridDir every *.json in `dir`, sorted.

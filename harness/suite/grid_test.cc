@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/case_loader.h"
+#include "harness/suite/case_loader.h"
 #include "protocol/test_support.h"
 
 namespace regauth::harness {

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <optional>
 
-#include "harness/case_loader.h"
-#include "harness/data_file.h"
-#include "harness/matrix.h"
 #include "harness/suite/bind.h"
+#include "harness/suite/case_loader.h"
+#include "harness/suite/data_file.h"
 #include "harness/suite/grid.h"
+#include "harness/suite/matrix.h"
 #include "harness/suite/requirements.h"
 
 namespace regauth::harness {

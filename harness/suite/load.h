@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/data_file.h"
+#include "harness/suite/case.h"
+#include "harness/suite/data_file.h"
 #include "protocol/result.h"
 #include "protocol/world.h"
 
@@ -24,7 +24,7 @@ namespace regauth::harness {
 // DefaultCasesDir is ./cases when the working directory holds the suite's data (./cases/profiles
 // exists), else the source tree's cases/ directory. It is the one data-directory rule of the
 // binary: `run` and `world check` use it for --cases, and the composition root
-// (harness/cli/main.cc) hands DefaultWorldFile(DefaultCasesDir()) to the reference server's
+// (cli/main.cc) hands DefaultWorldFile(DefaultCasesDir()) to the reference server's
 // subcommands (serve, credentials, ci-env, distribution-config) as their --world default.
 std::string DefaultCasesDir();
 

@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/data_file.h"
+#include "harness/suite/data_file.h"
 
 namespace regauth::harness {
 

@@ -5,7 +5,7 @@
 // --expect-invalid` (ctest schema_and_loader_reject_alike) checks that the schema reports the
 // same pointer and nothing else. A schema that drifts from its loader fails one of the two.
 // The vocabularies declared once in C++ — step kinds and their parameters
-// (harness/suite/step_fields.h), facts and roles (harness/facts.h) — are compared with the
+// (harness/suite/step_fields.h), facts and roles (harness/suite/facts.h) — are compared with the
 // schemas' too.
 #include <gtest/gtest.h>
 
@@ -18,13 +18,13 @@
 #include <utility>
 #include <vector>
 
-#include "harness/baseline.h"
-#include "harness/case_loader.h"
-#include "harness/data_file.h"
-#include "harness/facts.h"
-#include "harness/matrix.h"
-#include "harness/profile.h"
+#include "harness/judge/baseline.h"
+#include "harness/judge/profile.h"
+#include "harness/suite/case_loader.h"
+#include "harness/suite/data_file.h"
+#include "harness/suite/facts.h"
 #include "harness/suite/grid.h"
+#include "harness/suite/matrix.h"
 #include "harness/suite/requirements.h"
 #include "harness/suite/step_fields.h"
 #include "protocol/test_support.h"
@@ -219,9 +219,9 @@ TEST(SchemaAgreement, StepKindsAndParametersAreTheLoaders) {
   }
 }
 
-// Every fact of harness/facts.h is a condition member of the matrix, after_grants and selector
-// conditions, with the same values; role_at_least takes RoleNames(); every other member is one
-// of the documented operators (cases/README.md "Conditions").
+// Every fact of harness/suite/facts.h is a condition member of the matrix, after_grants and
+// selector conditions, with the same values; role_at_least takes RoleNames(); every other member is
+// one of the documented operators (cases/README.md "Conditions").
 TEST(SchemaAgreement, ConditionFactsAreTheLoaders) {
   const std::set<std::string> kOperators = {
       "role_at_least", "admin_counts",    "scopes_any", "scopes_all", "scopes_none",

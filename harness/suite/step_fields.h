@@ -1,7 +1,7 @@
 // step_fields.h — the parameters of each step kind, declared once (a table of name, C++ member
 // and allowed values per kind in step_fields.cc), and the three things done with them: parse a
-// step object of a case file into its typed struct (harness/case.h), write it back as JSON, and
-// visit the strings it holds (${…} substitution, world binding, credential scans). The JSON
+// step object of a case file into its typed struct (harness/suite/case.h), write it back as JSON,
+// and visit the strings it holds (${…} substitution, world binding, credential scans). The JSON
 // Schema of case files (cases/schema/case-file.schema.json) states the same parameters; the
 // schema agreement test checks both reject the same broken files.
 //
@@ -19,8 +19,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/data_file.h"
+#include "harness/suite/case.h"
+#include "harness/suite/data_file.h"
 
 namespace regauth::harness {
 

@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "harness/facts.h"
 #include "harness/suite/bind.h"
+#include "harness/suite/facts.h"
 
 namespace regauth::harness {
 namespace {

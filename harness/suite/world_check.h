@@ -27,8 +27,8 @@
 #include <utility>
 #include <vector>
 
-#include "harness/case.h"
-#include "harness/matrix.h"
+#include "harness/suite/case.h"
+#include "harness/suite/matrix.h"
 #include "protocol/world.h"
 
 namespace regauth::harness {

@@ -1,5 +1,5 @@
 // steps.h — test fixture: a typed Step from the JSON a case file would hold, through the real
-// loader (harness/case_loader.h), so tests state steps the way cases do.
+// loader (harness/suite/case_loader.h), so tests state steps the way cases do.
 //
 // Usage:
 //   Step s = test_support::MakeStep(StepKind::kTokenRequest, {{"credential", "job-101"}}, "t");
@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "harness/case_loader.h"
+#include "harness/suite/case_loader.h"
 
 namespace regauth::harness::test_support {
 

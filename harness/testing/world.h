@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/data_file.h"
+#include "harness/suite/data_file.h"
 #include "protocol/world.h"
 
 namespace regauth::harness::test_support {

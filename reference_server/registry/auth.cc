@@ -14,12 +14,14 @@
 #include "protocol/jws.h"
 #include "protocol/keys.h"
 #include "protocol/scope.h"
-#include "reference_server/registry.h"
 #include "reference_server/registry/go_compat.h"
+#include "reference_server/registry/registry.h"
 #include "reference_server/registry/responses.h"
 #include "reference_server/registry/routed_request.h"
 
 namespace regauth::server {
+
+using net::HttpResponse;
 
 using nlohmann::ordered_json;
 using protocol::Fail;

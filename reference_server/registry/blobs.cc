@@ -7,12 +7,15 @@
 #include <string>
 #include <utility>
 
-#include "reference_server/registry.h"
 #include "reference_server/registry/go_compat.h"
+#include "reference_server/registry/registry.h"
 #include "reference_server/registry/responses.h"
 #include "reference_server/registry/routed_request.h"
 
 namespace regauth::server {
+
+using net::BodySlice;
+using net::HttpResponse;
 
 using nlohmann::ordered_json;
 using registry_detail::DigestCheck;

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "protocol/json.h"
-#include "reference_server/registry.h"
 #include "reference_server/registry/go_compat.h"
+#include "reference_server/registry/registry.h"
 #include "reference_server/registry/responses.h"
 #include "reference_server/registry/routed_request.h"
 
 namespace regauth::server {
+
+using net::HttpResponse;
 
 using nlohmann::ordered_json;
 using protocol::RegistryError;

@@ -2,7 +2,7 @@
 // log. The request path lives beside it, one file per concern, as distribution's
 // registry/handlers/*.go: router.cc (routing and dispatch), auth.cc, catalog.cc, manifests.cc,
 // blobs.cc, uploads.cc.
-#include "reference_server/registry.h"
+#include "reference_server/registry/registry.h"
 
 #include <openssl/rand.h>
 

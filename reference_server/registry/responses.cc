@@ -4,6 +4,8 @@
 
 namespace regauth::server::registry_detail {
 
+using net::HttpResponse;
+
 using nlohmann::ordered_json;
 using protocol::RegistryError;
 

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/http_types.h"
 #include "protocol/error_body.h"
-#include "reference_server/http_types.h"
 
 namespace regauth::server {
 namespace registry_detail {
@@ -27,21 +27,21 @@ inline constexpr char kJsonType[] = "application/json; charset=utf-8";
 inline constexpr char kTextType[] = "text/plain; charset=utf-8";
 
 // WithApiVersion puts `Docker-Distribution-Api-Version: registry/2.0` first.
-HttpResponse WithApiVersion(HttpResponse r);
+net::HttpResponse WithApiVersion(net::HttpResponse r);
 // GoHttpError is net/http.Error.
-HttpResponse GoHttpError(int status, std::string_view text);
+net::HttpResponse GoHttpError(int status, std::string_view text);
 // MethodNotAllowed is gorilla/handlers MethodHandler for a method it does not map (OPTIONS: 200).
-HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow);
+net::HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow);
 nlohmann::ordered_json EmptyObject();
 // Err builds one error with the code's registered message unless `message` is given.
 protocol::RegistryError Err(std::string_view code,
                             std::optional<nlohmann::ordered_json> detail = std::nullopt,
                             std::optional<std::string> message = std::nullopt);
 // ServeErrors is errcode.ServeJSON: the status of the first error's code.
-HttpResponse ServeErrors(const std::vector<protocol::RegistryError>& errors);
-HttpResponse ServeError(protocol::RegistryError e);
+net::HttpResponse ServeErrors(const std::vector<protocol::RegistryError>& errors);
+net::HttpResponse ServeError(protocol::RegistryError e);
 // Empty is a response with `status` and nothing else.
-HttpResponse Empty(int status);
+net::HttpResponse Empty(int status);
 // InvalidPathDetail is the filesystem driver's InvalidPathError as errcode marshals it.
 nlohmann::ordered_json InvalidPathDetail(const std::string& path);
 

@@ -5,7 +5,7 @@
 // registry.h so that Registry's private methods can take them.
 //
 // Usage:
-//   HttpResponse Registry::Tags(const RoutedRequest& req) const {
+//   net::HttpResponse Registry::Tags(const RoutedRequest& req) const {
 //     const std::string& name = req.match.name;  const std::string n = req.FormValue("n"); ...
 #pragma once
 
@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "reference_server/http_types.h"
-#include "reference_server/registry.h"
+#include "net/http_types.h"
 #include "reference_server/registry/go_compat.h"
+#include "reference_server/registry/registry.h"
 
 namespace regauth::server {
 
@@ -41,7 +41,7 @@ std::optional<RouteMatch> MatchCore(std::string_view core);
 
 // RoutedRequest is one routed request with the values the handlers read.
 struct RoutedRequest {
-  const HttpRequest* http = nullptr;
+  const net::HttpRequest* http = nullptr;
   registry_detail::RouteMatch match;
   registry_detail::GoValues query;      // r.URL.Query()
   registry_detail::GoValues post_form;  // r.PostForm (urlencoded POST/PUT/PATCH bodies)
@@ -81,8 +81,8 @@ void AppendAccessRecords(std::vector<AccessRecord>* records, std::string_view me
 
 struct AuthResult {
   bool ok = false;
-  HttpResponse response;  // when !ok
-  std::string subject;    // when ok: the token's `sub` ("" without a token)
+  net::HttpResponse response;  // when !ok
+  std::string subject;         // when ok: the token's `sub` ("" without a token)
 };
 
 }  // namespace regauth::server

@@ -5,12 +5,15 @@
 #include <utility>
 
 #include "protocol/repository_name.h"
-#include "reference_server/registry.h"
 #include "reference_server/registry/go_compat.h"
+#include "reference_server/registry/registry.h"
 #include "reference_server/registry/responses.h"
 #include "reference_server/registry/routed_request.h"
 
 namespace regauth::server {
+
+using net::HttpRequest;
+using net::HttpResponse;
 namespace registry_detail {
 namespace {
 
