@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -44,11 +45,19 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // After a response that closes the connection, the server half-closes and keeps reading (and
-// discarding) for a short while, so that a client still sending a body it was refused (413) reads
-// the response instead of a TCP reset (RFC 9112 §9.6, "lingering close").
-constexpr std::chrono::milliseconds kLingerTimeout{1000};
-constexpr std::size_t kLingerMaxBytes = 256 * 1024;
+// discarding) while bytes keep coming, so that a client still sending a body it was refused (413)
+// reads the response instead of a TCP reset (RFC 9112 §9.6, "lingering close"). Bounded by an
+// idle time, a total time and a byte count; a lingering connection is evictable.
+constexpr std::chrono::milliseconds kLingerIdle{2000};
+constexpr std::chrono::seconds kLingerMax{30};
+constexpr std::size_t kLingerMaxBytes = 256u << 20;
+constexpr std::size_t kDrainChunk = 16 * 1024;
+// Reads go into the connection's buffer: a small one while a connection waits for (or trickles)
+// its header section, so idle and slow connections stay cheap, a larger one once bytes flow.
+constexpr std::size_t kSmallRead = 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
+// A response is written in pieces of at most this size, each under its own write deadline.
+constexpr std::size_t kWritePiece = 64 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -163,6 +172,9 @@ class SessionBase {
   virtual ~SessionBase() = default;
   // PostClose closes the connection from the session's own strand (thread-safe).
   virtual void PostClose() = 0;
+  // PostEvict is PostClose for a connection evicted to admit a new one: it closes only if the
+  // connection is still waiting without a request in progress when the close runs.
+  virtual void PostEvict() = 0;
   // Begin starts serving (once, right after registration).
   virtual void Begin() = 0;
 };
@@ -175,16 +187,47 @@ struct Shared {
 
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> rejected_over_cap{0};
+  std::atomic<std::uint64_t> evicted{0};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bad_requests{0};
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> handler_errors{0};
   std::atomic<std::uint64_t> active{0};
 
-  std::mutex mu;  // guards stopping, next_id, sessions
+  std::mutex mu;  // guards stopping, next_id, sessions, waiting, next_wait
   bool stopping = false;
   std::uint64_t next_id = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  // waiting: the connections without a request in progress (idle, reading a header section, or
+  // lingering), oldest first, keyed by the order in which they started to wait: the eviction
+  // candidates when the server is full.
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> waiting;
+  std::uint64_t next_wait = 1;
+
+  // StartWaiting records a session as an eviction candidate; returns its key (for StopWaiting).
+  std::uint64_t StartWaiting(std::weak_ptr<SessionBase> session) {
+    std::lock_guard<std::mutex> lock(mu);
+    const std::uint64_t key = next_wait++;
+    waiting.emplace(key, std::move(session));
+    return key;
+  }
+  void StopWaiting(std::uint64_t key) {
+    if (key == 0) return;
+    std::lock_guard<std::mutex> lock(mu);
+    waiting.erase(key);
+  }
+  // TakeOldestWaitingLocked removes the longest-waiting live session from the candidates and
+  // returns it (null when none waits). The caller asks it to close and drops the reference
+  // outside the lock: the last reference runs the destructor, which takes the lock.
+  std::shared_ptr<SessionBase> TakeOldestWaitingLocked() {
+    while (!waiting.empty()) {
+      auto it = waiting.begin();
+      std::shared_ptr<SessionBase> victim = it->second.lock();
+      waiting.erase(it);
+      if (victim) return victim;
+    }
+    return nullptr;
+  }
 
   void Log(std::string_view message) const {
     if (options.error_log) {
@@ -226,6 +269,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   ~Session() override {
+    shared_->StopWaiting(wait_key_);
     shared_->active.fetch_sub(1);
     shared_->Unregister(id_);
   }
@@ -236,6 +280,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void PostClose() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->CloseNow(); });
+  }
+
+  void PostEvict() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->wait_key_ != 0 || self->phase_ == Phase::kLinger) self->CloseNow();
+    });
   }
 
  private:
@@ -259,9 +309,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     return beast::bind_front_handler(f, this->shared_from_this());
   }
 
+  // Waiting / Busy move the session in and out of the eviction candidates (on its strand).
+  void Waiting() {
+    if (wait_key_ == 0) wait_key_ = shared_->StartWaiting(this->weak_from_this());
+  }
+  void Busy() {
+    shared_->StopWaiting(wait_key_);
+    wait_key_ = 0;
+  }
+
   void Run() {
     // On a new connection one deadline covers the TLS handshake and the first header section.
     header_deadline_ = request_start_ + options().header_timeout;
+    Waiting();
     if constexpr (kTls) {
       Tcp().expires_at(header_deadline_);
       stream_.async_handshake(ssl::stream_base::server, Bind(&Session::OnHandshake));
@@ -281,6 +341,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void StartRequest() {
     if (closed_) return;
+    Waiting();
     parser_.emplace();
     parser_->header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(options().max_header_bytes, UINT32_MAX)));
@@ -306,19 +367,22 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     asio::mutable_buffer into;
     switch (phase_) {
       case Phase::kIdle:
+        // Nothing buffered between requests: give the memory back while the connection waits.
+        if (buffer_.size() == 0) buffer_.shrink_to_fit();
         Tcp().expires_after(options().idle_timeout);
-        into = buffer_.prepare(kReadChunk);
+        into = buffer_.prepare(kSmallRead);
         break;
       case Phase::kHeader:
         Tcp().expires_at(header_deadline_);
-        into = buffer_.prepare(kReadChunk);
+        into = buffer_.prepare(buffer_.size() < kSmallRead ? kSmallRead : kReadChunk);
         break;
       case Phase::kBody:
-        Tcp().expires_at(body_deadline_);
+        Tcp().expires_after(options().body_timeout);  // an idle time: progress renews it
         into = buffer_.prepare(kReadChunk);
         break;
-      case Phase::kLinger:  // deadline set once by GracefulClose
-        into = asio::buffer(drain_);
+      case Phase::kLinger:
+        Tcp().expires_at(std::min(SteadyClock::now() + kLingerIdle, linger_deadline_));
+        into = asio::buffer(drain_.get(), kDrainChunk);
         break;
     }
     stream_.async_read_some(into, Bind(&Session::OnRead));
@@ -327,7 +391,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void OnRead(beast::error_code ec, std::size_t n) {
     if (phase_ == Phase::kLinger) {
       drained_ += n;
-      if (ec || drained_ > kLingerMaxBytes) {
+      if (ec || drained_ > kLingerMaxBytes || SteadyClock::now() >= linger_deadline_) {
         CloseNow();
       } else {
         Read();
@@ -353,8 +417,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // (→ error response), finishes the header (→ checks) or finishes the message (→ handler).
   void Parse() {
     for (;;) {
+      if (phase_ == Phase::kHeader && !parser_->got_some()) SkipLeadingEmptyLines();
       if (buffer_.size() == 0) {
         Read();
+        return;
+      }
+      if (phase_ == Phase::kHeader && HasObsoleteLineFolding()) {
+        RespondError(400, "obsolete line folding in the header section\n");
         return;
       }
       beast::error_code ec;
@@ -370,7 +439,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       }
       if (phase_ == Phase::kHeader && parser_->is_header_done()) {
         phase_ = Phase::kBody;
-        body_deadline_ = SteadyClock::now() + options().body_timeout;
+        Busy();
         parser_->eager(true);
         if (!OnHeaderComplete()) return;
       }
@@ -397,6 +466,32 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
+  // SkipLeadingEmptyLines drops CRLFs before a request line: RFC 9112 §2.2 says a server SHOULD
+  // ignore at least one empty line received before the request-line. A lone CR waits for its LF.
+  void SkipLeadingEmptyLines() {
+    for (;;) {
+      const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (data.substr(0, 2) != "\r\n") return;
+      buffer_.consume(2);
+    }
+  }
+
+  // HasObsoleteLineFolding: the buffered header section (once complete) continues a field line
+  // with SP or HTAB. RFC 9112 §5.2 lets a server reject obs-fold with 400 or unfold it; unfolding
+  // is one of the places where two parsers disagree about a message, so it is refused. Only a
+  // complete header section is looked at (Beast parses it whole, too).
+  bool HasObsoleteLineFolding() const {
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    const std::size_t end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos) return false;
+    const std::string_view head = data.substr(0, end + 2);
+    for (std::size_t i = head.find('\n'); i != std::string_view::npos && i + 1 < head.size();
+         i = head.find('\n', i + 1)) {
+      if (head[i + 1] == ' ' || head[i + 1] == '\t') return true;
+    }
+    return false;
+  }
+
   // HasWellFormedVersion: the buffered request line ends in "HTTP/" DIGIT "." DIGIT, so a
   // bad_version from Beast (which accepts only 1.0 and 1.1) is an unsupported version, not junk.
   bool HasWellFormedVersion() const {
@@ -417,6 +512,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field gets a 400.
     if (version == 11 && req.Headers("host").size() != 1) {
       RespondError(400, "missing or repeated Host header\n");
+      return false;
+    }
+    // RFC 9112 §6.3: several Content-Length values are either rejected or, when equal, merged; a
+    // front end that merges differently from us is a smuggling path, so any repetition is a 400.
+    const std::vector<std::string_view> lengths = req.Headers("content-length");
+    if (lengths.size() > 1 ||
+        (lengths.size() == 1 && lengths[0].find(',') != std::string_view::npos)) {
+      RespondError(400, "repeated Content-Length\n");
       return false;
     }
     const std::vector<std::string_view> te = req.Headers("transfer-encoding");
@@ -454,6 +557,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void RespondError(int status, std::string_view text) {
+    Busy();
     shared_->bad_requests.fetch_add(1);
     StartLog();
     log_.status = status;
@@ -486,9 +590,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       out = HttpResponse::Text(500, "internal server error\n");
     }
     const bool keep_alive = parser_->keep_alive();
+    std::shared_ptr<const BodySource> stream;
     std::string wire = Serialize(std::move(out), parser_->verb() == http::verb::head,
-                                 parser_->version(), keep_alive);
-    StartWrite(std::move(wire), keep_alive ? AfterWrite::kNextRequest : AfterWrite::kClose);
+                                 parser_->version(), keep_alive, &stream);
+    StartWrite(std::move(wire), keep_alive ? AfterWrite::kNextRequest : AfterWrite::kClose,
+               std::move(stream));
   }
 
   static std::string StatusLine(int status) {
@@ -512,10 +618,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     out += "\r\n";
   }
 
-  // Serialize turns a handler's HttpResponse into wire bytes, adding the adapter-owned fields.
-  std::string Serialize(HttpResponse res, bool head, unsigned request_version, bool keep_alive) {
+  // Serialize turns a handler's HttpResponse into wire bytes, adding the adapter-owned fields. A
+  // streamed body is handed back in *stream (null when there is none to send).
+  std::string Serialize(HttpResponse res, bool head, unsigned request_version, bool keep_alive,
+                        std::shared_ptr<const BodySource>* stream) {
     bool valid = res.status >= 200 && res.status <= 599;
     if (!valid) shared_->Log("handler returned a status outside 200..599; answered 500");
+    if (valid && res.stream && !res.body.empty()) {
+      shared_->Log("handler returned both a body and a streamed body; answered 500");
+      valid = false;
+    }
     for (const auto& [name, value] : res.headers) {
       if (!valid) break;
       if (!IsValidFieldName(name) || !IsValidFieldValue(value)) {
@@ -541,23 +653,76 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // RFC 9110 §9.3.2: HEAD gets the Content-Length of the body the handler built, and no body.
     const bool bodiless_status = res.status == 204 || res.status == 304;
     const bool send_body = !bodiless_status && !head;
-    AppendFraming(out, bodiless_status ? std::nullopt : std::optional(res.body.size()), keep_alive,
+    const std::size_t length = res.stream ? res.stream->size() : res.body.size();
+    AppendFraming(out, bodiless_status ? std::nullopt : std::optional(length), keep_alive,
                   request_version);
     if (send_body) {
-      out += res.body;
-      log_.response_body_bytes = res.body.size();
+      if (res.stream) {
+        if (length > 0) *stream = std::move(res.stream);
+      } else {
+        out += res.body;
+      }
+      log_.response_body_bytes = length;
     }
     return out;
   }
 
-  void StartWrite(std::string bytes, AfterWrite after) {
+  void StartWrite(std::string bytes, AfterWrite after,
+                  std::shared_ptr<const BodySource> body = nullptr) {
     out_ = std::move(bytes);
+    out_done_ = 0;
+    body_ = std::move(body);
+    body_done_ = 0;
     after_write_ = after;
-    Tcp().expires_after(options().write_timeout);
-    asio::async_write(stream_, asio::buffer(out_), Bind(&Session::OnWritten));
+    WriteNext();
   }
 
-  void OnWritten(beast::error_code ec, std::size_t) {
+  // WriteNext writes the next piece: of out_ (status line, fields and a plain body), then of the
+  // streamed body; each piece has its own deadline, so only a reader that stops reading is cut.
+  void WriteNext() {
+    if (out_done_ < out_.size()) {
+      const std::size_t n = std::min(kWritePiece, out_.size() - out_done_);
+      Tcp().expires_after(options().write_timeout);
+      asio::async_write(stream_, asio::buffer(out_.data() + out_done_, n),
+                        Bind(&Session::OnWritten));
+      return;
+    }
+    if (body_ && body_done_ < body_->size()) {
+      if (!piece_) piece_ = std::make_unique<char[]>(kWritePiece);
+      const std::size_t want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(kWritePiece, body_->size() - body_done_));
+      const std::size_t got = body_->Read(body_done_, piece_.get(), want);
+      if (got == 0) {
+        // The Content-Length is on the wire: a shorter body must end the connection.
+        shared_->Log("a streamed response body could not be read; connection closed");
+        OnWritten(asio::error::broken_pipe, 0);
+        return;
+      }
+      Tcp().expires_after(options().write_timeout);
+      asio::async_write(stream_, asio::buffer(piece_.get(), got), Bind(&Session::OnWritten));
+      return;
+    }
+    FinishWrite({});
+  }
+
+  void OnWritten(beast::error_code ec, std::size_t n) {
+    if (!ec) {
+      if (out_done_ < out_.size()) {
+        out_done_ += n;
+      } else {
+        body_done_ += n;
+      }
+      WriteNext();
+      return;
+    }
+    FinishWrite(ec);
+  }
+
+  void FinishWrite(beast::error_code ec) {
+    body_.reset();
+    piece_.reset();
+    out_.clear();
+    out_.shrink_to_fit();
     if (after_write_ != AfterWrite::kReadBody) {  // a response, not an interim 100
       if (ec) log_.response_body_bytes = 0;
       log_.duration = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() -
@@ -571,7 +736,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     switch (after_write_) {
       case AfterWrite::kReadBody:
-        body_deadline_ = SteadyClock::now() + options().body_timeout;
         Parse();
         return;
       case AfterWrite::kNextRequest:
@@ -586,7 +750,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void GracefulClose() {
     if (closed_) return;
-    Tcp().expires_after(kLingerTimeout);
+    Tcp().expires_after(kLingerIdle);
     if constexpr (kTls) {
       stream_.async_shutdown(
           [self = this->shared_from_this()](beast::error_code) { self->CloseNow(); });
@@ -594,6 +758,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       beast::error_code ignored;
       Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
       phase_ = Phase::kLinger;
+      linger_deadline_ = SteadyClock::now() + kLingerMax;
+      drain_ = std::make_unique<char[]>(kDrainChunk);
+      buffer_.clear();
+      buffer_.shrink_to_fit();
+      parser_.reset();
+      Waiting();
       Read();
     }
   }
@@ -610,15 +780,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string remote_;
   SteadyClock::time_point request_start_;
   SteadyClock::time_point header_deadline_;
-  SteadyClock::time_point body_deadline_;
+  SteadyClock::time_point linger_deadline_;
   Phase phase_ = Phase::kHeader;
   AfterWrite after_write_ = AfterWrite::kClose;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::string out_;
+  std::string out_;  // the response head (and a plain body) being written
+  std::size_t out_done_ = 0;
+  std::shared_ptr<const BodySource> body_;  // a streamed body being written
+  std::uint64_t body_done_ = 0;
+  std::unique_ptr<char[]> piece_;  // one piece of body_, only while streaming
   AccessLogEntry log_;
-  std::array<char, 4096> drain_{};
+  std::unique_ptr<char[]> drain_;  // only while lingering
   std::size_t drained_ = 0;
+  std::uint64_t wait_key_ = 0;  // in Shared::waiting while nonzero
   bool first_request_ = true;
   bool closed_ = false;
 };
@@ -680,6 +855,7 @@ struct HttpServer::Impl {
     std::string remote_address = remote_ec ? std::string() : remote.address().to_string();
 
     std::shared_ptr<SessionBase> session;
+    std::shared_ptr<SessionBase> evict;  // released outside the lock (see TakeOldestWaiting)
     bool over_cap = false;
     {
       std::lock_guard<std::mutex> lock(shared->mu);
@@ -689,6 +865,13 @@ struct HttpServer::Impl {
         return;
       }
       over_cap = shared->active.load() >= shared->options.max_connections;
+      // Full: make room by closing the connection that has waited longest without a request in
+      // progress; its close runs on its own strand, so the count may pass the cap by the
+      // evictions in flight (each of which removed a candidate).
+      if (over_cap) {
+        evict = shared->TakeOldestWaitingLocked();
+        over_cap = evict == nullptr;
+      }
       if (!over_cap) {
         shared->accepted.fetch_add(1);
         const std::uint64_t id = shared->next_id++;
@@ -703,6 +886,11 @@ struct HttpServer::Impl {
       }
     }
     // User callbacks (the access log) run outside the lock.
+    if (evict) {
+      shared->evicted.fetch_add(1);
+      evict->PostEvict();
+      evict.reset();
+    }
     if (over_cap) {
       RejectOverCap(std::move(socket), std::move(remote_address));
     } else {
@@ -853,6 +1041,7 @@ HttpServerStats HttpServer::stats() const {
   HttpServerStats out;
   out.accepted = s.accepted.load();
   out.rejected_over_cap = s.rejected_over_cap.load();
+  out.evicted = s.evicted.load();
   out.requests = s.requests.load();
   out.bad_requests = s.bad_requests.load();
   out.timeouts = s.timeouts.load();

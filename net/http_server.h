@@ -14,10 +14,26 @@
 //     HTTP/1.1 request without exactly one Host (RFC 9112 §3.2) → 400 with a short text body and
 //     close. A Transfer-Encoding other than exactly "chunked" → 501 (RFC 9112 §6.1) and close.
 //   - `Expect: 100-continue` gets an interim 100 before the body is read.
-//   - Per-phase deadlines (TLS handshake + header, body, write, idle between requests), so a
-//     slowloris client is cut off; all I/O is asynchronous, so slow clients cannot starve others.
-//   - At most max_connections concurrent connections; beyond that a plain-HTTP client gets a
-//     best-effort 503 + close, a TLS client a plain close.
+//   - Obsolete line folding (RFC 9112 §5.2) → 400; empty lines before a request line are ignored
+//     (RFC 9112 §2.2); a repeated Content-Length field or a list value → 400 (§6.3: never guessed
+//     at, a smuggling shape).
+//   - Deadlines: the TLS handshake and a request's header section must arrive within
+//     header_timeout in total (a slowloris client sending a byte a second is cut off); a body read
+//     and every piece of a response written must make progress within body_timeout and
+//     write_timeout (idle times, not totals: a slow but moving 64 MiB transfer finishes); a
+//     kept-alive connection waits idle_timeout for its next request. All I/O is asynchronous, so
+//     slow clients cannot starve others.
+//   - At most max_connections concurrent connections. When full, a new connection evicts the
+//     connection that has waited longest without a request in progress (idle between requests,
+//     still sending its header section, or lingering after a close); only when every connection
+//     has a request in progress does a plain-HTTP client get a best-effort 503 + close (a TLS
+//     client a plain close). An idle connection costs about a kilobyte of buffer, so thousands
+//     are cheap.
+//   - Response bodies may be streamed (HttpResponse::stream): sent in 64 KiB pieces read on
+//     demand, so a slow reader of a large blob holds one piece, never the blob.
+//   - After a response that closes the connection (an error), the rest of the request is read and
+//     discarded while it keeps coming (lingering close, RFC 9112 §9.6), so a client still sending
+//     a refused body reads the 413 instead of a reset.
 //   - Header fields reach the handler in wire order with their names as sent (repeated fields
 //     stay separate); trailer fields of a chunked body are dropped (RFC 9110 §6.5.1).
 //   - HEAD: the handler builds the full response; the adapter sends its Content-Length and no body.
@@ -94,17 +110,20 @@ struct HttpServerOptions {
   // max_body_bytes bounds the decoded request body → 413.
   std::size_t max_body_bytes = 1 << 20;
   // header_timeout bounds the TLS handshake plus the first request's header section on a new
-  // connection; on a kept-alive connection, the header section once its first byte arrived.
+  // connection; on a kept-alive connection, the header section once its first byte arrived. A
+  // total, so a client trickling header bytes is cut off.
   std::chrono::milliseconds header_timeout{10000};
-  // body_timeout bounds reading the body once the header section is complete.
+  // body_timeout bounds each wait for more body bytes (no progress for this long → close).
   std::chrono::milliseconds body_timeout{30000};
   // idle_timeout bounds the wait for the first byte of the next request on a kept-alive
   // connection. Expiry closes the connection quietly (not counted as a timeout).
   std::chrono::milliseconds idle_timeout{30000};
-  // write_timeout bounds writing one response (and a 100 Continue).
+  // write_timeout bounds writing each piece (at most 64 KiB) of a response or a 100 Continue: the
+  // reader must take a piece within this time.
   std::chrono::milliseconds write_timeout{30000};
-  // max_connections bounds concurrent connections; the next one gets 503 + close.
-  std::size_t max_connections = 256;
+  // max_connections bounds concurrent connections; see the file comment for what happens to the
+  // next one. Each connection is a file descriptor: keep it below RLIMIT_NOFILE.
+  std::size_t max_connections = 4096;
   // threads is the number of I/O threads running handlers (values < 1 mean 1).
   int threads = 2;
   // tls, when set, makes the server speak HTTPS only (TLS 1.2 and 1.3).
@@ -127,7 +146,8 @@ struct StartError {
 // HttpServerStats are counters since Start; each read is a snapshot.
 struct HttpServerStats {
   std::uint64_t accepted = 0;           // connections accepted and served
-  std::uint64_t rejected_over_cap = 0;  // connections refused because max_connections were open
+  std::uint64_t rejected_over_cap = 0;  // connections refused: max_connections busy connections
+  std::uint64_t evicted = 0;            // idle or slow connections closed to admit a new one
   std::uint64_t requests = 0;           // requests passed to the handler
   std::uint64_t bad_requests = 0;       // requests answered 400/413/431/501/505 by the adapter
   std::uint64_t timeouts = 0;           // handshake/header/body/write deadlines that expired

@@ -438,6 +438,23 @@ const BadCase kBadCases[] = {
     {"http/1.2 version", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505},
     {"malformed version", "GET / HTXP/1.1\r\nHost: h\r\n\r\n", 400},
     {"http/0.9 style request", "GET /\r\n\r\n", 400},
+    // RFC 9112 §5.2: obs-fold is refused, never unfolded (two parsers could disagree).
+    {"obs-fold with space", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400},
+    {"obs-fold with tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n\tb\r\n\r\n", 400},
+    // RFC 9112 §6.3: repeated Content-Length (even equal values, even as a list) is a smuggling
+    // shape: refused rather than merged.
+    {"two equal content-lengths",
+     "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", 400},
+    {"content-length list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\na", 400},
+    {"chunk-size overflow",
+     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "fffffffffffffffffff\r\nab\r\n0\r\n\r\n",
+     400},
+    {"chunk-size of 2^64",
+     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "10000000000000000\r\nab\r\n0\r\n\r\n",
+     400},
+    {"bare lf line ends", "GET / HTTP/1.1\nHost: h\n\n", 400},
 };
 
 class BadRequestTest : public HttpServerTest, public testing::WithParamInterface<BadCase> {};
@@ -658,14 +675,142 @@ TEST_F(HttpServerTest, AccessLogOmitsQueryAndHeaders) {
 
 // ---- connections, timeouts, shutdown ----
 
-// Beyond max_connections a client gets 503 and a close; freed slots are reused.
-TEST_F(HttpServerTest, RefusesConnectionsOverTheCap) {
+// RFC 9112 §2.2: empty lines before a request line are ignored.
+TEST_F(HttpServerTest, IgnoresEmptyLinesBeforeTheRequestLine) {
+  StartServer();
+  RawClient client(port());
+  ASSERT_TRUE(client.Send("\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  ASSERT_TRUE(client.Send("\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"));  // kept alive
+  res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->body, "ok:/b");
+}
+
+// A client that sends a whole over-long body before reading reads the 413, not a reset: the
+// server keeps draining while the bytes come (RFC 9112 §9.6).
+TEST_F(HttpServerTest, OverLongBodySentWholeStillReads413) {
+  HttpServerOptions o;
+  o.max_body_bytes = 1000;
+  StartServer(o);
+  RawClient client(port());
+  const std::string body(4 << 20, 'x');
+  ASSERT_TRUE(client.Send(
+      "PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(client.Send(body));
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 413);
+}
+
+// The body deadline is an idle time: a body that keeps coming, slower than the deadline in
+// total, is read whole.
+TEST_F(HttpServerTest, SlowButProgressingBodyIsReadWhole) {
+  HttpServerOptions o;
+  o.body_timeout = milliseconds(300);
+  StartServer(o);
+  RawClient client(port());
+  ASSERT_TRUE(client.Send("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n"));
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    ASSERT_TRUE(client.Send("b"));
+  }
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(recorder_.last().body, "bbbbbbbbbb");
+}
+
+// A streamed body goes out with its Content-Length; HEAD gets the length and no body.
+TEST_F(HttpServerTest, SendsStreamedBodyAndItsLength) {
+  StartServer();
+  auto data = std::make_shared<const std::string>("0123456789abcdef");
+  recorder_.Respond([data](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = std::make_shared<SharedStringBody>(data, 3, 10);
+    return r;
+  });
+  RawClient client(port());
+  ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->body, "3456789abc");
+  ASSERT_TRUE(client.Send("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  res = client.Read(/*head_request=*/true);
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->Header("Content-Length"), "10");
+  ASSERT_TRUE(client.Send("GET /again HTTP/1.1\r\nHost: h\r\n\r\n"));  // framing intact
+  res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->body, "3456789abc");
+}
+
+// The write deadline is an idle time per piece: a reader slower in total than the deadline, but
+// always taking bytes, gets the whole streamed body; one that stops reading is cut.
+TEST_F(HttpServerTest, SlowReaderGetsWholeBodyStalledReaderIsCut) {
+  HttpServerOptions o;
+  o.write_timeout = milliseconds(400);
+  StartServer(o);
+  auto data = std::make_shared<const std::string>(std::string(24 << 20, 'z'));
+  recorder_.Respond([data](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = std::make_shared<SharedStringBody>(data, 0, data->size());
+    return r;
+  });
+  RawClient slow(port());
+  ASSERT_TRUE(slow.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::size_t got = 0;
+  const auto begin = Clock::now();
+  std::optional<RawResponse> res = slow.Read();  // reads in 16 KiB recv calls
+  ASSERT_TRUE(res.has_value());
+  got = res->body.size();
+  EXPECT_EQ(got, data->size());
+  (void)begin;
+
+  RawClient stalled(port());
+  ASSERT_TRUE(stalled.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().timeouts == 1; }, milliseconds(5000)));
+}
+
+// Full: a new connection evicts the one that has waited longest without a request in progress
+// (an idle or slow connection never locks the server), and the others keep working.
+TEST_F(HttpServerTest, EvictsLongestWaitingConnectionWhenFull) {
+  HttpServerOptions o;
+  o.max_connections = 2;
+  StartServer(o);
+  RawClient a(port());
+  ASSERT_TRUE(WaitFor([&] { return server_->stats().active_connections == 1; }));
+  RawClient b(port());
+  ASSERT_TRUE(b.Send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n"));
+  ASSERT_TRUE(b.Read().has_value());
+  RawClient c(port());
+  ASSERT_TRUE(c.Send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto res = c.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(a.PeerClosedWithin(milliseconds(2000)));
+  EXPECT_EQ(server_->stats().evicted, 1u);
+  ASSERT_TRUE(b.Send("GET /b2 HTTP/1.1\r\nHost: h\r\n\r\n"));
+  res = b.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->body, "ok:/b2");
+}
+
+// Only when every connection has a request in progress does a client get 503 and a close;
+// freed slots are reused.
+TEST_F(HttpServerTest, RefusesConnectionsWhenEveryConnectionIsBusy) {
   HttpServerOptions o;
   o.max_connections = 2;
   StartServer(o);
   auto a = std::make_unique<RawClient>(port());
   RawClient b(port());
+  for (RawClient* busy : {a.get(), &b}) {  // mid-body: a request in progress
+    ASSERT_TRUE(busy->Send("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nab"));
+  }
   ASSERT_TRUE(WaitFor([&] { return server_->stats().active_connections == 2; }));
+  std::this_thread::sleep_for(milliseconds(100));  // both headers parsed
   RawClient c(port());
   auto res = c.Read();
   ASSERT_TRUE(res.has_value());

@@ -1,5 +1,12 @@
 #include "net/http_types.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
 #include "protocol/ascii.h"
 #include "protocol/headers.h"
 
@@ -30,6 +37,55 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
     } else {
       out.push_back(c);
     }
+  }
+  return out;
+}
+
+SharedStringBody::SharedStringBody(std::shared_ptr<const std::string> data, std::uint64_t offset,
+                                   std::uint64_t length)
+    : data_(std::move(data)), offset_(offset), length_(length) {}
+
+std::size_t SharedStringBody::Read(std::uint64_t offset, char* out, std::size_t n) const {
+  if (offset >= length_) return 0;
+  const std::uint64_t take = std::min<std::uint64_t>(n, length_ - offset);
+  std::memcpy(out, data_->data() + offset_ + offset, static_cast<std::size_t>(take));
+  return static_cast<std::size_t>(take);
+}
+
+FileBody::FileBody(int fd, std::uint64_t offset, std::uint64_t length)
+    : fd_(fd), offset_(offset), length_(length) {}
+
+FileBody::~FileBody() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::size_t FileBody::Read(std::uint64_t offset, char* out, std::size_t n) const {
+  if (offset >= length_) return 0;
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n, length_ - offset));
+  for (;;) {
+    const ssize_t got = ::pread(fd_, out, want, static_cast<off_t>(offset_ + offset));
+    if (got < 0 && errno == EINTR) continue;
+    return got < 0 ? 0 : static_cast<std::size_t>(got);
+  }
+}
+
+BodySlice::BodySlice(std::shared_ptr<const BodySource> source, std::uint64_t offset,
+                     std::uint64_t length)
+    : source_(std::move(source)), offset_(offset), length_(length) {}
+
+std::size_t BodySlice::Read(std::uint64_t offset, char* out, std::size_t n) const {
+  if (offset >= length_) return 0;
+  return source_->Read(offset_ + offset, out,
+                       static_cast<std::size_t>(std::min<std::uint64_t>(n, length_ - offset)));
+}
+
+std::optional<std::string> ReadAll(const BodySource& source) {
+  std::string out(static_cast<std::size_t>(source.size()), '\0');
+  std::uint64_t done = 0;
+  while (done < out.size()) {
+    const std::size_t got = source.Read(done, out.data() + done, out.size() - done);
+    if (got == 0) return std::nullopt;
+    done += got;
   }
   return out;
 }

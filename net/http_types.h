@@ -11,6 +11,9 @@
 //   }
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,12 +48,80 @@ struct HttpRequest {
   std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
+// BodySource is a response body the adapter sends in pieces, never holding it whole: a stored
+// blob read from its file, or a slice of an immutable string that many responses share. Read is
+// called on an I/O thread, possibly while other threads read the same source: it must be
+// thread-safe (pread, or reading immutable memory).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // size is the exact number of bytes Read yields (the response's Content-Length).
+  virtual std::uint64_t size() const = 0;
+  // Read copies up to `n` bytes starting at `offset` (< size()) into `out` and returns how many;
+  // 0 means the source failed (a read error: the adapter closes the connection, since the
+  // Content-Length already sent can no longer be honoured).
+  virtual std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const = 0;
+};
+
+// SharedStringBody serves bytes [offset, offset + length) of a shared immutable string.
+class SharedStringBody final : public BodySource {
+ public:
+  SharedStringBody(std::shared_ptr<const std::string> data, std::uint64_t offset,
+                   std::uint64_t length);
+  std::uint64_t size() const override { return length_; }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  std::shared_ptr<const std::string> data_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
+// FileBody serves bytes [offset, offset + length) of an open file, read with pread (so one file
+// serves many responses at once). It owns `fd` and closes it when the last reference goes.
+class FileBody final : public BodySource {
+ public:
+  FileBody(int fd, std::uint64_t offset, std::uint64_t length);
+  ~FileBody() override;
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  std::uint64_t size() const override { return length_; }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
+// BodySlice serves bytes [offset, offset + length) of another source (a byte range of a blob);
+// offset + length must not pass source->size().
+class BodySlice final : public BodySource {
+ public:
+  BodySlice(std::shared_ptr<const BodySource> source, std::uint64_t offset, std::uint64_t length);
+  std::uint64_t size() const override { return length_; }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  std::shared_ptr<const BodySource> source_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
+// ReadAll reads a whole source into a string (for small bodies and tests); nullopt on a read
+// failure.
+std::optional<std::string> ReadAll(const BodySource& source);
+
 // HttpResponse is what a handler returns. The adapter adds Content-Length, Date and
 // Connection handling; a handler never sets those.
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // stream, when set, is the body instead of `body` (which must then be empty): the adapter
+  // sends stream->size() as Content-Length and the bytes in pieces, each piece under its own
+  // write deadline, so a slow reader holds one piece in memory, never the whole body.
+  std::shared_ptr<const BodySource> stream;
 
   HttpResponse& AddHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

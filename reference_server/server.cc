@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ using protocol::Key;
 using protocol::Unexpected;
 
 constexpr std::size_t kTokenMaxBody = 64 * 1024;
-constexpr std::size_t kRegistryMaxConnections = 128;
+// File descriptors kept back from the connection caps: the store's files, logs, the listeners.
+constexpr rlim_t kReservedDescriptors = 64;
 constexpr int64_t kTenYears = 3653LL * 86400;
 constexpr int64_t kOneYear = 366LL * 86400;
 constexpr int64_t kBackdate = 3600;  // certificates start an hour early: clients' clock skew
@@ -365,6 +367,28 @@ std::string AccessLine(std::string_view listener, const net::AccessLogEntry& e) 
          (e.tls ? " tls=1" : "");
 }
 
+// ConnectionCap raises the soft RLIMIT_NOFILE to the hard limit (every connection is a
+// descriptor; Debian's soft default is 1024) and returns the per-listener cap that fits in it.
+std::size_t ConnectionCap(std::size_t wanted, int listeners, const ServerLogSink& log) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return wanted;
+  const rlim_t usable = rl.rlim_cur > kReservedDescriptors ? rl.rlim_cur - kReservedDescriptors : 1;
+  const std::size_t fits = std::max<std::size_t>(1, usable / static_cast<rlim_t>(listeners));
+  if (fits < wanted) {
+    log(LogLevel::kWarn, "connection cap lowered to " + std::to_string(fits) +
+                             " per listener: the descriptor limit (ulimit -n) is " +
+                             std::to_string(rl.rlim_cur));
+    return fits;
+  }
+  return wanted;
+}
+
 net::HttpServerOptions ListenerOptions(const ReferenceServerConfig& c, const ListenAddress& at,
                                        std::string_view name, const ServerLogSink& log,
                                        const std::optional<net::TlsConfig>& tls) {
@@ -609,7 +633,9 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
                s->alg_ + ") or --no-registry");
   }
 
+  const std::size_t connection_cap = ConnectionCap(c.max_connections, c.with_registry ? 2 : 1, log);
   net::HttpServerOptions token_options = ListenerOptions(c, c.token_listen, "token", log, tls);
+  token_options.max_connections = connection_cap;
   token_options.max_body_bytes = kTokenMaxBody;
   TokenService* service = s->token_service_.get();
   if (world_doc) {
@@ -673,7 +699,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     net::HttpServerOptions registry_options =
         ListenerOptions(c, c.registry_listen, "registry", log, tls);
     registry_options.max_body_bytes = static_cast<std::size_t>(c.store_limits.max_blob_bytes);
-    registry_options.max_connections = std::min(c.max_connections, kRegistryMaxConnections);
+    registry_options.max_connections = connection_cap;
     const Registry* registry = s->registry_.get();
     auto registry_server = net::HttpServer::Start(
         registry_options, [registry](const net::HttpRequest& r) { return registry->Handle(r); });

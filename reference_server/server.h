@@ -35,8 +35,9 @@
 //
 // Hardening (the adapter enforces it; these are the values set here): token listener body
 // ≤ 64 KiB, registry listener body ≤ the store's max blob size, 16 KiB of headers, the adapter's
-// per-phase timeouts, a connection cap per listener. Access logs carry the listener, method, path
-// without the query, status, duration, sizes and peer address — never a header, a query or a
+// per-phase timeouts (header section a total; body and response writes idle times), a connection
+// cap per listener with eviction of waiting connections. Access logs carry the listener, method,
+// path without the query, status, duration, sizes and peer address — never a header, a query or a
 // body.
 //
 // Usage:
@@ -164,7 +165,9 @@ struct ReferenceServerConfig {
   ServerLogSink log;               // empty → StderrLogSink()
   std::function<int64_t()> clock;  // unix seconds; empty → the system clock
   int threads = 0;                 // I/O threads per listener; 0 → hardware concurrency (≥ 2)
-  std::size_t max_connections = 256;  // per listener
+  // max_connections per listener (lowered to fit the descriptor limit, which Start raises to its
+  // hard maximum). When full, the connection waiting longest without a request is evicted.
+  std::size_t max_connections = 4096;
 };
 
 // StartErrorKind says whose fault a failed Start was: the configuration (the world, a key or

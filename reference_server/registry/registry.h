@@ -33,8 +33,13 @@
 // platform pick for such clients, foreign-layer URL checks beyond "URLs make a layer unchecked",
 // Go's case-insensitive JSON member matching in manifests, and multipart byte ranges.
 //
+// Files, one concern each (as distribution's registry/handlers/*.go): registry/router.cc (the
+// request path: routing, dispatch), auth.cc, catalog.cc (catalog, tags), manifests.cc, blobs.cc,
+// uploads.cc; go_compat.* (Go's text and digest behaviours), responses.* (error envelopes),
+// routed_request.h (what handlers receive); store.h is the storage underneath.
+//
 // Misbehaviours (misbehaviour.h, component "registry") each flip one behaviour at one point of
-// registry.cc; grep for the enumerator.
+// reference_server/registry/*.cc; grep for the enumerator.
 //
 // Usage:
 //   RegistryConfig c;
@@ -65,7 +70,8 @@
 
 namespace regauth::server {
 
-// Types private to registry.cc, named here only so Registry's private methods can take them.
+// Types private to the registry (reference_server/registry/routed_request.h), named here only so
+// Registry's private methods can take them.
 struct RoutedRequest;
 struct AccessRecord;
 struct AuthResult;
@@ -128,7 +134,7 @@ class Registry {
                                                                   std::int64_t now) const;
   protocol::Result<protocol::Claims, protocol::TokenError> VerifyPlanted(std::string_view token,
                                                                          std::int64_t now) const;
-  net::HttpResponse Dispatch(const RoutedRequest& req) const;
+  net::HttpResponse Dispatch(RoutedRequest& req) const;
   net::HttpResponse Base(const RoutedRequest& req) const;
   net::HttpResponse Catalog(const RoutedRequest& req) const;
   net::HttpResponse Tags(const RoutedRequest& req) const;

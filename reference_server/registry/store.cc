@@ -1,7 +1,12 @@
 #include "reference_server/registry/store.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -74,6 +79,54 @@ std::string RepoPath(std::string_view repository) {
   return "repositories/" + std::string(repository);
 }
 
+// FsyncPath makes a file's bytes, or a directory's entries (a rename, a new file), durable.
+bool FsyncPath(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// MakeDirectories creates the missing directories of `dir`, fsyncing the parent of each one it
+// creates, so a file renamed into a new directory survives a crash.
+bool MakeDirectories(const fs::path& dir) {
+  std::error_code ec;
+  if (dir.empty() || fs::is_directory(dir, ec)) return true;
+  if (!MakeDirectories(dir.parent_path())) return false;
+  if (!fs::create_directory(dir, ec) && ec) return false;
+  return FsyncPath(dir.parent_path(), true);
+}
+
+bool WriteAll(int fd, std::string_view data, std::uint64_t at) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+    at += static_cast<std::uint64_t>(n);
+  }
+  return true;
+}
+
+const EVP_MD* DigestAlgorithm(std::string_view algorithm) {
+  if (algorithm == "sha256") return EVP_sha256();
+  if (algorithm == "sha384") return EVP_sha384();
+  if (algorithm == "sha512") return EVP_sha512();
+  return nullptr;
+}
+
+std::string HexDigest(std::string_view algorithm, const unsigned char* md, unsigned int len) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(algorithm);
+  s.push_back(':');
+  for (unsigned int i = 0; i < len; ++i) {
+    s.push_back(kHex[md[i] >> 4]);
+    s.push_back(kHex[md[i] & 0xf]);
+  }
+  return s;
+}
+
 Result<std::string, StoreError> ReadWholeFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail(StoreError::kIo, 0, "cannot open a stored file");
@@ -123,27 +176,41 @@ std::string_view CodeName(StoreError code) {
 }
 
 std::string ComputeDigest(std::string_view algorithm, std::string_view data) {
-  const EVP_MD* md = nullptr;
-  if (algorithm == "sha256") {
-    md = EVP_sha256();
-  } else if (algorithm == "sha384") {
-    md = EVP_sha384();
-  } else if (algorithm == "sha512") {
-    md = EVP_sha512();
-  } else {
-    return "";
-  }
+  const EVP_MD* md = DigestAlgorithm(algorithm);
+  if (md == nullptr) return "";
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(algorithm);
-  s.push_back(':');
-  for (unsigned int i = 0; i < len; ++i) {
-    s.push_back(kHex[out[i] >> 4]);
-    s.push_back(kHex[out[i] & 0xf]);
+  return HexDigest(algorithm, out, len);
+}
+
+std::string ComputeFileDigest(std::string_view algorithm, int fd) {
+  const EVP_MD* md = DigestAlgorithm(algorithm);
+  if (md == nullptr) return "";
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return "";
+  std::vector<char> buf(1 << 20);
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";
+    if (n == 0) break;
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n)) != 1) return "";
+    at += n;
   }
-  return s;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return "";
+  return HexDigest(algorithm, out, len);
+}
+
+// FileMatchesDigest: the file at `path` exists and its bytes hash to `digest`.
+bool FileMatchesDigest(const fs::path& path, std::string_view digest) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ComputeFileDigest(digest.substr(0, digest.find(':')), fd) == digest;
+  ::close(fd);
+  return ok;
 }
 
 // distribution catalog.go compareReplaceInline(a, b, '/', '\x00'): '/' sorts before every byte.
@@ -157,8 +224,19 @@ bool Store::LessPath::operator()(const std::string& a, const std::string& b) con
   return a.size() < b.size();
 }
 
+Store::Upload::~Upload() {
+  if (fd >= 0) ::close(fd);
+}
+
 Store::Store(StoreOptions options) : options_(std::move(options)) {}
-Store::~Store() = default;
+
+Store::~Store() {
+  uploads_.clear();
+  if (owns_upload_dir_) {
+    std::error_code ignored;
+    fs::remove_all(upload_dir_, ignored);
+  }
+}
 
 Result<std::unique_ptr<Store>, StoreError> Store::Open(StoreOptions options) {
   if (!options.new_upload_id) return Fail(StoreError::kIo, 0, "new_upload_id is required");
@@ -166,6 +244,30 @@ Result<std::unique_ptr<Store>, StoreError> Store::Open(StoreOptions options) {
   if (store->persistent()) {
     auto loaded = store->LoadDirectory();
     if (!loaded) return Fail(loaded.error());
+  }
+  std::error_code ec;
+  store->upload_dir_ = store->options_.upload_directory;
+  if (store->upload_dir_.empty() && store->persistent()) {
+    store->upload_dir_ = (fs::path(store->options_.directory) / "uploads").string();
+  }
+  if (store->upload_dir_.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string templ = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
+                        "/regauth-uploads-XXXXXX";
+    if (::mkdtemp(templ.data()) == nullptr) {
+      return Fail(StoreError::kIo, 0, "cannot create a directory for upload sessions");
+    }
+    store->upload_dir_ = templ;
+    store->owns_upload_dir_ = true;
+  } else {
+    fs::create_directories(store->upload_dir_, ec);
+    // Sessions do not survive a restart: their files are leftovers.
+    for (const auto& entry : fs::directory_iterator(store->upload_dir_, ec)) {
+      fs::remove_all(entry, ec);
+    }
+    if (!fs::is_directory(store->upload_dir_, ec)) {
+      return Fail(StoreError::kIo, 0, "cannot create the upload directory");
+    }
   }
   return store;
 }
@@ -181,12 +283,20 @@ Status<StoreError> Store::LoadDirectory() {
   fs::create_directories(root / "repositories", ec);
   if (ec) return Fail(StoreError::kIo, 0, "cannot create the store directory");
 
+  // Every blob is hashed once: a file whose bytes do not match its name (truncated by a power
+  // loss that kept the rename but not the data) is removed, so it is never served and a re-push
+  // stores it again.
   for (const auto& alg : fs::directory_iterator(root / "blobs", ec)) {
     if (!alg.is_directory()) continue;
-    for (const auto& file : fs::directory_iterator(alg.path(), ec)) {
+    std::error_code ec2;
+    for (const auto& file : fs::directory_iterator(alg.path(), ec2)) {
       const std::string digest =
           alg.path().filename().string() + ":" + file.path().filename().string();
       if (!file.is_regular_file() || !CheckDigest(digest)) continue;
+      if (!FileMatchesDigest(file.path(), digest)) {
+        fs::remove(file.path(), ec2);
+        continue;
+      }
       blob_sizes_[digest] = file.file_size();
     }
   }
@@ -238,39 +348,57 @@ Status<StoreError> Store::LoadDirectory() {
 
 // WriteFile writes `data` to a fresh file under tmp/ and renames it over `relative`, so a reader
 // (or a restart) sees either the old file or the whole new one. Called with mu_ held exclusively.
+// The file is fsynced before the rename and the directory after it, so once WriteFile returns
+// the write survives a crash (and the caller may acknowledge it).
 Status<StoreError> Store::WriteFile(const std::string& relative, std::string_view data) {
   const fs::path root(options_.directory);
   const fs::path tmp = root / "tmp" / std::to_string(++tmp_counter_);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      return Fail(StoreError::kIo, 0, "cannot write a temporary file");
-    }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(StoreError::kIo, 0, "cannot create a temporary file");
+  const bool written = WriteAll(fd, data, 0) && ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !written) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return Fail(StoreError::kIo, 0, "cannot write a temporary file");
   }
   const fs::path target = root / relative;
   std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (!ec) fs::rename(tmp, target, ec);
+  if (!MakeDirectories(target.parent_path())) {
+    fs::remove(tmp, ec);
+    return Fail(StoreError::kIo, 0, "cannot create a directory");
+  }
+  fs::rename(tmp, target, ec);
   if (ec) {
     fs::remove(tmp, ec);
     return Fail(StoreError::kIo, 0, "cannot rename a file into place");
+  }
+  if (!FsyncPath(target.parent_path(), true)) {
+    return Fail(StoreError::kIo, 0, "cannot fsync a directory");
   }
   return {};
 }
 
 Status<StoreError> Store::RemoveFile(const std::string& relative) {
   std::error_code ec;
-  fs::remove(fs::path(options_.directory) / relative, ec);
-  if (ec) return Fail(StoreError::kIo, 0, "cannot remove a file");
+  const fs::path path = fs::path(options_.directory) / relative;
+  fs::remove(path, ec);
+  if (ec || !FsyncPath(path.parent_path(), true)) {
+    return Fail(StoreError::kIo, 0, "cannot remove a file");
+  }
   return {};
 }
 
+// StoredBlobMatches: the directory backend's file of a known blob still hashes to its digest
+// (the memory backend cannot drift).
+bool Store::StoredBlobMatches(const std::string& digest) const {
+  if (!persistent()) return true;
+  return FileMatchesDigest(fs::path(options_.directory) / "blobs" / DigestPath(digest), digest);
+}
+
 Status<StoreError> Store::StoreBlobBytesLocked(const std::string& digest, std::string_view data) {
-  if (blob_sizes_.count(digest) != 0) return {};  // content-addressed: already there
+  // Content-addressed: a present blob is kept, unless its stored bytes no longer match (then
+  // this write repairs it).
+  if (blob_sizes_.count(digest) != 0 && StoredBlobMatches(digest)) return {};
   if (persistent()) {
     auto written = WriteFile("blobs/" + DigestPath(digest), data);
     if (!written) return written;
@@ -327,10 +455,18 @@ Result<Blob, StoreError> Store::ReadBlob(std::string_view repository, std::strin
                                          BlobScope scope) const {
   auto info = StatBlob(repository, digest, scope);
   if (!info) return Fail(info.error());
+  if (persistent()) {
+    const fs::path path = fs::path(options_.directory) / "blobs" / DigestPath(info->digest);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(StoreError::kIo, 0, "cannot open a stored blob");
+    auto content = std::make_shared<const net::FileBody>(fd, 0, info->size);
+    return Blob{std::move(*info), std::move(content)};
+  }
   std::shared_lock lock(mu_);
   auto data = BlobBytes(info->digest);
   if (!data) return Fail(data.error());
-  return Blob{std::move(*info), std::move(*data)};
+  auto content = std::make_shared<const net::SharedStringBody>(*data, 0, (*data)->size());
+  return Blob{std::move(*info), std::move(content)};
 }
 
 Result<BlobInfo, StoreError> Store::MountBlob(std::string_view repository, std::string_view from,
@@ -360,49 +496,82 @@ Status<StoreError> Store::DeleteBlob(std::string_view repository, std::string_vi
 
 // --- Upload sessions ---
 
-const Store::Upload* Store::FindUploadLocked(std::string_view id, std::string_view repository,
-                                             UploadBinding binding, std::int64_t now) const {
+std::shared_ptr<Store::Upload> Store::FindUploadLocked(std::string_view id,
+                                                       std::string_view repository,
+                                                       UploadBinding binding,
+                                                       std::int64_t now) const {
   const auto it = uploads_.find(id);
   if (it == uploads_.end()) return nullptr;
-  const Upload& up = it->second;
+  const Upload& up = *it->second;
   if (binding == UploadBinding::kSameRepository && up.info.repository != repository) {
     return nullptr;
   }
   if (now - up.touched_at > options_.limits.upload_session_ttl_seconds) return nullptr;
-  return &up;
+  return it->second;
 }
 
+// EraseUploadLocked closes a session: its accounting goes, its file is removed (unless it
+// became a blob), and an append or completion still holding it sees `closed`.
 void Store::EraseUploadLocked(std::string_view id) {
   const auto it = uploads_.find(id);
   if (it == uploads_.end()) return;
-  upload_bytes_ -= it->second.data.size();
+  Upload& up = *it->second;
+  up.closed = true;
+  upload_bytes_ -= up.info.offset;
+  const auto owner = usage_by_owner_.find(up.owner);
+  if (owner != usage_by_owner_.end()) {
+    owner->second.bytes -= up.info.offset;
+    if (--owner->second.sessions == 0) usage_by_owner_.erase(owner);
+  }
+  const auto repo = sessions_by_repository_.find(up.info.repository);
+  if (repo != sessions_by_repository_.end() && --repo->second == 0) {
+    sessions_by_repository_.erase(repo);
+  }
+  if (!up.path.empty()) ::unlink(up.path.c_str());
   uploads_.erase(it);
 }
 
 void Store::DropExpiredLocked(std::int64_t now) {
-  for (auto it = uploads_.begin(); it != uploads_.end();) {
-    if (now - it->second.touched_at > options_.limits.upload_session_ttl_seconds) {
-      upload_bytes_ -= it->second.data.size();
-      it = uploads_.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<std::string> expired;
+  for (const auto& [id, up] : uploads_) {
+    if (now - up->touched_at > options_.limits.upload_session_ttl_seconds) expired.push_back(id);
   }
+  for (const std::string& id : expired) EraseUploadLocked(id);
 }
 
-Result<UploadInfo, StoreError> Store::StartUpload(std::string_view repository, std::int64_t now) {
+Result<UploadInfo, StoreError> Store::StartUpload(std::string_view repository, std::int64_t now,
+                                                  std::string_view owner) {
   if (auto ok = CheckName(repository); !ok) return Fail(ok.error());
   std::unique_lock lock(mu_);
   DropExpiredLocked(now);
-  if (uploads_.size() >= options_.limits.max_upload_sessions) {
+  const StoreLimits& l = options_.limits;
+  const auto usage = usage_by_owner_.find(owner);
+  if (usage != usage_by_owner_.end() && usage->second.sessions >= l.max_upload_sessions_per_owner) {
+    return Fail(StoreError::kTooManyUploads, 0, "the owner's upload sessions are all open");
+  }
+  const auto repo = sessions_by_repository_.find(repository);
+  if (repo != sessions_by_repository_.end() &&
+      repo->second >= l.max_upload_sessions_per_repository) {
+    return Fail(StoreError::kTooManyUploads, 0, "the repository's upload sessions are all open");
+  }
+  if (uploads_.size() >= l.max_upload_sessions) {
     return Fail(StoreError::kTooManyUploads, 0, "too many open upload sessions");
   }
   for (int attempt = 0; attempt < kUploadIdAttempts; ++attempt) {
     std::string id = options_.new_upload_id();
     if (!UsableUploadId(id) || uploads_.count(id) != 0) continue;
-    Upload up;
-    up.info = UploadInfo{id, std::string(repository), 0, now};
-    up.touched_at = now;
+    auto up = std::make_shared<Upload>();
+    up->path = (fs::path(upload_dir_) / id).string();
+    up->fd = ::open(up->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (up->fd < 0) {
+      up->path.clear();
+      return Fail(StoreError::kIo, 0, "cannot create an upload session file");
+    }
+    up->info = UploadInfo{id, std::string(repository), 0, now};
+    up->owner = std::string(owner);
+    up->touched_at = now;
+    ++usage_by_owner_[up->owner].sessions;
+    ++sessions_by_repository_[up->info.repository];
     uploads_.emplace(id, std::move(up));
     return UploadInfo{std::move(id), std::string(repository), 0, now};
   }
@@ -412,34 +581,101 @@ Result<UploadInfo, StoreError> Store::StartUpload(std::string_view repository, s
 Result<UploadInfo, StoreError> Store::GetUpload(std::string_view id, std::string_view repository,
                                                 UploadBinding binding, std::int64_t now) const {
   std::shared_lock lock(mu_);
-  const Upload* up = FindUploadLocked(id, repository, binding, now);
+  const auto up = FindUploadLocked(id, repository, binding, now);
   if (up == nullptr) return Fail(StoreError::kUploadUnknown, 0, "upload unknown");
   return up->info;
+}
+
+// AppendToSession appends `data` to a session whose mu the caller holds: the bytes are
+// accounted (and the offset moved) under mu_, then written to the session file outside it, so a
+// large chunk never blocks other sessions.
+Result<UploadInfo, StoreError> Store::AppendToSession(Upload& up, std::string_view data,
+                                                      std::optional<ByteRange> range,
+                                                      std::int64_t now) {
+  std::uint64_t at = 0;
+  UploadInfo info;
+  {
+    std::unique_lock lock(mu_);
+    if (up.closed) return Fail(StoreError::kUploadUnknown, 0, "upload unknown");
+    if (range && (range->first != up.info.offset || range->last < range->first ||
+                  range->last - range->first + 1 != data.size())) {
+      return Fail(StoreError::kRangeInvalid, 0, "range does not continue the upload");
+    }
+    const StoreLimits& l = options_.limits;
+    if (data.size() > l.max_blob_bytes - up.info.offset) {
+      EraseUploadLocked(up.info.id);
+      return Fail(StoreError::kBlobTooLarge, 0, "blob over the size limit");
+    }
+    Usage& usage = usage_by_owner_[up.owner];
+    if (data.size() >
+        l.max_upload_bytes_per_owner - std::min(usage.bytes, l.max_upload_bytes_per_owner)) {
+      return Fail(StoreError::kUploadSpaceExhausted, 0, "the owner's upload space is exhausted");
+    }
+    if (data.size() >
+        l.max_upload_bytes_total - std::min(upload_bytes_, l.max_upload_bytes_total)) {
+      return Fail(StoreError::kUploadSpaceExhausted, 0, "upload space exhausted");
+    }
+    at = up.info.offset;
+    up.info.offset += data.size();
+    usage.bytes += data.size();
+    upload_bytes_ += data.size();
+    up.touched_at = now;
+    info = up.info;
+  }
+  if (!WriteAll(up.fd, data, at)) {
+    std::unique_lock lock(mu_);
+    EraseUploadLocked(up.info.id);
+    return Fail(StoreError::kIo, 0, "cannot write an upload session file");
+  }
+  return info;
 }
 
 Result<UploadInfo, StoreError> Store::AppendUpload(std::string_view id, std::string_view repository,
                                                    UploadBinding binding, std::string_view data,
                                                    std::optional<ByteRange> range,
                                                    std::int64_t now) {
-  std::unique_lock lock(mu_);
-  Upload* up = const_cast<Upload*>(FindUploadLocked(id, repository, binding, now));
+  std::shared_ptr<Upload> up;
+  {
+    std::shared_lock lock(mu_);
+    up = FindUploadLocked(id, repository, binding, now);
+  }
   if (up == nullptr) return Fail(StoreError::kUploadUnknown, 0, "upload unknown");
-  if (range && (range->first != up->info.offset || range->last < range->first ||
-                range->last - range->first + 1 != data.size())) {
-    return Fail(StoreError::kRangeInvalid, 0, "range does not continue the upload");
+  std::lock_guard<std::mutex> session(up->mu);
+  return AppendToSession(*up, data, range, now);
+}
+
+// AdoptUploadLocked makes a verified, fsynced session file the blob `digest`: renamed into
+// blobs/ (directory backend) unless an intact copy is there, or read into memory.
+Status<StoreError> Store::AdoptUploadLocked(const std::string& digest, Upload& up) {
+  const bool present = blob_sizes_.count(digest) != 0;
+  if (!persistent()) {
+    if (present) return {};
+    std::string bytes(static_cast<std::size_t>(up.info.offset), '\0');
+    std::uint64_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n =
+          ::pread(up.fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Fail(StoreError::kIo, 0, "cannot read an upload session file");
+      done += static_cast<std::uint64_t>(n);
+    }
+    blob_sizes_[digest] = bytes.size();
+    blob_bytes_[digest] = std::make_shared<const std::string>(std::move(bytes));
+    return {};
   }
-  if (data.size() > options_.limits.max_blob_bytes - up->info.offset) {
-    EraseUploadLocked(id);
-    return Fail(StoreError::kBlobTooLarge, 0, "blob over the size limit");
+  if (present && StoredBlobMatches(digest)) return {};
+  const fs::path target = fs::path(options_.directory) / "blobs" / DigestPath(digest);
+  std::error_code ec;
+  if (!MakeDirectories(target.parent_path())) {
+    return Fail(StoreError::kIo, 0, "cannot create a directory");
   }
-  if (data.size() > options_.limits.max_upload_bytes_total - upload_bytes_) {
-    return Fail(StoreError::kUploadSpaceExhausted, 0, "upload space exhausted");
+  fs::rename(up.path, target, ec);
+  if (ec || !FsyncPath(target.parent_path(), true)) {
+    return Fail(StoreError::kIo, 0, "cannot rename an upload into place");
   }
-  up->data.append(data);
-  up->info.offset = up->data.size();
-  up->touched_at = now;
-  upload_bytes_ += data.size();
-  return up->info;
+  up.path.clear();  // the file is the blob now
+  blob_sizes_[digest] = up.info.offset;
+  return {};
 }
 
 Result<BlobInfo, StoreError> Store::CompleteUpload(std::string_view id, std::string_view repository,
@@ -448,20 +684,27 @@ Result<BlobInfo, StoreError> Store::CompleteUpload(std::string_view id, std::str
                                                    std::string_view digest, std::int64_t now) {
   if (auto ok = CheckName(repository); !ok) return Fail(ok.error());
   if (auto ok = CheckDigest(digest); !ok) return Fail(ok.error());
-  auto appended = AppendUpload(id, repository, binding, final_data, std::nullopt, now);
-  if (!appended) return Fail(appended.error());
-  std::unique_lock lock(mu_);
-  Upload* up = const_cast<Upload*>(FindUploadLocked(id, repository, binding, now));
+  std::shared_ptr<Upload> up;
+  {
+    std::shared_lock lock(mu_);
+    up = FindUploadLocked(id, repository, binding, now);
+  }
   if (up == nullptr) return Fail(StoreError::kUploadUnknown, 0, "upload unknown");
+  std::lock_guard<std::mutex> session(up->mu);
+  auto appended = AppendToSession(*up, final_data, std::nullopt, now);
+  if (!appended) return Fail(appended.error());
   const std::string algorithm(digest.substr(0, digest.find(':')));
-  if (ComputeDigest(algorithm, up->data) != digest) {
+  if (ComputeFileDigest(algorithm, up->fd) != digest) {
     // distribution 2.8 calls Cancel after the failed commit, but its file writer is already
     // committed, so Cancel fails and the session stays, holding the final chunk too (measured).
     return Fail(StoreError::kDigestMismatch, 0, "content does not match the digest");
   }
+  if (::fsync(up->fd) != 0) return Fail(StoreError::kIo, 0, "cannot fsync an upload");
   const std::string key(digest);
-  const std::uint64_t size = up->data.size();
-  auto stored = StoreBlobBytesLocked(key, up->data);
+  std::unique_lock lock(mu_);
+  if (up->closed) return Fail(StoreError::kUploadUnknown, 0, "upload unknown");
+  const std::uint64_t size = up->info.offset;
+  auto stored = AdoptUploadLocked(key, *up);
   if (!stored) return Fail(stored.error());
   EraseUploadLocked(id);
   auto linked = LinkBlobLocked(std::string(repository), key);

@@ -22,9 +22,19 @@
 // Backends: StoreOptions::directory empty → everything in memory; otherwise a directory laid
 // out as distribution lays out its filesystem driver (blobs/<alg>/<hex>, repositories/<name>/
 // _layers/<alg>/<hex>, repositories/<name>/_manifests/{revisions/<alg>/<hex>,tags/<tag>}), every
-// file written to tmp/ and renamed into place, so a restart finds every completed write. Upload
-// sessions live in memory in both backends (a restart forgets them). Blob bytes of the directory
-// backend are read from disk on demand; metadata is kept in memory.
+// file written to tmp/, fsynced, renamed into place and its directory fsynced before the call
+// returns, so an acknowledged write survives a crash and a half-written file is never visible.
+// Open hashes every stored blob and drops any whose bytes do not match its digest (a file
+// truncated by a power loss), and storing a digest that is already present checks the stored
+// bytes and rewrites them when they do not match, so a damaged blob is repaired by a re-push.
+// Blob bytes of the directory backend are read from disk on demand and streamed (ReadBlob's
+// net::BodySource); metadata is kept in memory.
+//
+// Upload sessions keep their bytes in files (the directory backend's uploads/, or a private
+// temporary directory for the memory backend), never in memory; a restart forgets them. A
+// completed upload is fsynced and renamed into blobs/. Sessions are bounded per owner (the
+// token's subject), per repository and in total (StoreLimits), so one user's open uploads never
+// block another user's push; a session untouched for upload_session_ttl_seconds is dropped.
 //
 // Limits (StoreLimits) are enforced with their own error codes, never by truncation.
 //
@@ -43,6 +53,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -50,6 +61,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/http_types.h"
 #include "protocol/result.h"
 
 namespace regauth::server {
@@ -74,8 +86,9 @@ enum class StoreError {
   kBlobTooLarge,          // an upload would exceed StoreLimits::max_blob_bytes (the session is
                           // cancelled)
   kManifestTooLarge,      // manifest body over StoreLimits::max_manifest_bytes
-  kTooManyUploads,        // StoreLimits::max_upload_sessions sessions are open
-  kUploadSpaceExhausted,  // open sessions hold StoreLimits::max_upload_bytes_total bytes
+  kTooManyUploads,        // a session limit is reached: the owner's, the repository's or the
+                          // store's (the reason says which)
+  kUploadSpaceExhausted,  // the owner's or the store's open sessions hold their byte limit
   kIo,                    // the directory backend failed to read or write (reason says which)
 };
 
@@ -86,10 +99,18 @@ std::string_view CodeName(StoreError code);
 struct StoreLimits {
   std::uint64_t max_blob_bytes = 64ull << 20;
   std::size_t max_manifest_bytes = 4u << 20;  // distribution's maxManifestBodySize
-  std::size_t max_upload_sessions = 64;
-  std::uint64_t max_upload_bytes_total = 1ull << 30;
-  // Sessions untouched for this long are dropped (distribution purges after 168 h).
-  std::int64_t upload_session_ttl_seconds = 168 * 3600;
+  // Open upload sessions: per owner (the subject of the token that started them), per
+  // repository, and in total. The totals are far above what one owner may hold, so no single
+  // user can exhaust them.
+  std::size_t max_upload_sessions_per_owner = 16;
+  std::size_t max_upload_sessions_per_repository = 32;
+  std::size_t max_upload_sessions = 1024;
+  // Bytes held by open sessions (on disk): per owner and in total.
+  std::uint64_t max_upload_bytes_per_owner = 1ull << 30;
+  std::uint64_t max_upload_bytes_total = 16ull << 30;
+  // Sessions untouched for this long are dropped with their bytes (distribution purges after
+  // 168 h; an hour is plenty for a push, and bounds what abandoned sessions hold).
+  std::int64_t upload_session_ttl_seconds = 3600;
 };
 
 // StoreOptions configure Open.
@@ -97,6 +118,9 @@ struct StoreOptions {
   // "" → in memory. Otherwise the root directory (created if missing; must be writable).
   std::string directory;
   StoreLimits limits;
+  // upload_directory holds the files of open upload sessions. "" → <directory>/uploads for the
+  // directory backend, a fresh private temporary directory (removed with the store) otherwise.
+  std::string upload_directory;
   // new_upload_id returns a fresh session id (distribution: a random UUID). It must match the
   // registry's route `[a-zA-Z0-9-_.=]+`; StartUpload retries a few times on a collision or an
   // unusable id and then fails with kIo. Required (tests inject a deterministic sequence).
@@ -109,10 +133,12 @@ struct BlobInfo {
   std::uint64_t size = 0;
 };
 
-// Blob is a blob's description and its bytes (shared, immutable).
+// Blob is a blob's description and its bytes as a net::BodySource: the open file of the directory
+// backend (read on demand, still readable if the blob is replaced meanwhile) or the shared bytes
+// of the memory backend. Either way nothing is copied until it is read.
 struct Blob {
   BlobInfo info;
-  std::shared_ptr<const std::string> data;
+  std::shared_ptr<const net::BodySource> content;
 };
 
 // ManifestRecord is a manifest of one repository: its digest (sha256 of the body), the media
@@ -188,17 +214,20 @@ class Store {
   protocol::Status<StoreError> DeleteBlob(std::string_view repository, std::string_view digest);
 
   // --- Upload sessions ---
-  // StartUpload opens a session in `repository` at `now`. Errors: kInvalidName, kTooManyUploads
-  // (after dropping expired sessions), kIo (no usable id).
+  // StartUpload opens a session of `owner` (the token's subject) in `repository` at `now`.
+  // Errors: kInvalidName, kTooManyUploads (a limit of the owner, the repository or the store,
+  // after dropping expired sessions), kIo (no usable id, or the session file).
   protocol::Result<UploadInfo, StoreError> StartUpload(std::string_view repository,
-                                                       std::int64_t now);
+                                                       std::int64_t now,
+                                                       std::string_view owner = {});
   // GetUpload returns a session. Errors: kUploadUnknown.
   protocol::Result<UploadInfo, StoreError> GetUpload(std::string_view id,
                                                      std::string_view repository,
                                                      UploadBinding binding, std::int64_t now) const;
   // AppendUpload appends `data`; with `range`, range->first must equal the offset and the range
   // must span exactly data.size() bytes (an empty chunk needs no range). Errors: kUploadUnknown,
-  // kRangeInvalid, kBlobTooLarge (session cancelled), kUploadSpaceExhausted.
+  // kRangeInvalid, kBlobTooLarge (session cancelled), kUploadSpaceExhausted (the owner's or the
+  // store's bytes), kIo (writing the session file; session cancelled).
   protocol::Result<UploadInfo, StoreError> AppendUpload(
       std::string_view id, std::string_view repository, UploadBinding binding,
       std::string_view data, std::optional<ByteRange> range, std::int64_t now);
@@ -267,11 +296,23 @@ class Store {
     std::map<std::string, std::string> manifests;  // digest → media type
     std::map<std::string, std::string> tags;       // tag → digest
   };
-  // Upload is one open session.
+  // Upload is one open session: its bytes are in the file `path`, open as `fd`. `mu` serialises
+  // the session's appends and completion (taken before the store's mu_, never after); the
+  // store's mu_ guards info, touched_at and the accounting. `closed` is set when the session
+  // leaves uploads_ (the file is then gone or became a blob).
   struct Upload {
     UploadInfo info;
-    std::string data;
+    std::string owner;
+    std::string path;
+    int fd = -1;
     std::int64_t touched_at = 0;
+    std::mutex mu;
+    bool closed = false;  // guarded by the store's mu_
+    ~Upload();
+  };
+  struct Usage {
+    std::size_t sessions = 0;
+    std::uint64_t bytes = 0;
   };
   struct LessPath {
     bool operator()(const std::string& a, const std::string& b) const;
@@ -287,8 +328,13 @@ class Store {
                                               const std::string& digest);
   protocol::Result<std::shared_ptr<const std::string>, StoreError> BlobBytes(
       const std::string& digest) const;
-  const Upload* FindUploadLocked(std::string_view id, std::string_view repository,
-                                 UploadBinding binding, std::int64_t now) const;
+  bool StoredBlobMatches(const std::string& digest) const;
+  std::shared_ptr<Upload> FindUploadLocked(std::string_view id, std::string_view repository,
+                                           UploadBinding binding, std::int64_t now) const;
+  protocol::Result<UploadInfo, StoreError> AppendToSession(Upload& up, std::string_view data,
+                                                           std::optional<ByteRange> range,
+                                                           std::int64_t now);
+  protocol::Status<StoreError> AdoptUploadLocked(const std::string& digest, Upload& up);
   void EraseUploadLocked(std::string_view id);
   void DropExpiredLocked(std::int64_t now);
 
@@ -298,10 +344,18 @@ class Store {
   std::map<std::string, std::shared_ptr<const std::string>, std::less<>> blob_bytes_;  // memory
   std::map<std::string, Repository, std::less<>> repositories_;
   std::set<std::string, LessPath> listed_;  // repositories with a `_layers` directory
-  std::map<std::string, Upload, std::less<>> uploads_;
+  std::map<std::string, std::shared_ptr<Upload>, std::less<>> uploads_;
+  std::map<std::string, Usage, std::less<>> usage_by_owner_;
+  std::map<std::string, std::size_t, std::less<>> sessions_by_repository_;
   std::uint64_t upload_bytes_ = 0;
   std::uint64_t tmp_counter_ = 0;
+  std::string upload_dir_;
+  bool owns_upload_dir_ = false;  // a private temporary directory, removed with the store
 };
+
+// ComputeFileDigest is ComputeDigest over the bytes of the open file `fd` (read with pread from
+// offset 0 to the end), or "" for another algorithm or a read error.
+std::string ComputeFileDigest(std::string_view algorithm, int fd);
 
 // ComputeDigest returns "<algorithm>:<lowercase hex>" of `data` for sha256, sha384 or sha512
 // (the algorithm names go-digest registers), or "" for any other algorithm.

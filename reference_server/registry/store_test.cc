@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,7 +128,7 @@ TEST(StoreUpload, ChunkedUploadLinksOnlyIntoItsRepository) {
       store->StatBlob("other/repo", Sha256("hello world"), BlobScope::kAnyRepository).has_value());
   auto read = store->ReadBlob("foo/bar", Sha256("hello world"));
   ASSERT_TRUE(read.has_value());
-  EXPECT_EQ(*read->data, "hello world");
+  EXPECT_EQ(net::ReadAll(*read->content), "hello world");
   // The session is closed.
   EXPECT_FALSE(store->GetUpload(up->id, "foo/bar", UploadBinding::kSameRepository, kNow));
 }
@@ -400,7 +401,7 @@ TEST(StoreDirectory, SurvivesReopening) {
   ASSERT_TRUE(store.has_value());
   auto blob = (*store)->ReadBlob("team/app", layer);
   ASSERT_TRUE(blob.has_value());
-  EXPECT_EQ(*blob->data, "layer-bytes");
+  EXPECT_EQ(net::ReadAll(*blob->content), "layer-bytes");
   EXPECT_FALSE((*store)->StatBlob("other", layer));
   auto tags = (*store)->ListTags("team/app");
   ASSERT_TRUE(tags.has_value());
@@ -412,6 +413,114 @@ TEST(StoreDirectory, SurvivesReopening) {
   EXPECT_EQ((*store)->ListRepositories("", 10).names,
             (std::vector<std::string>{"other", "team/app"}));
   EXPECT_FALSE((*store)->GetUpload("uuid-2", "team/app", UploadBinding::kSameRepository, kNow));
+}
+
+// Sessions are counted per owner (the token's subject) and per repository: one owner holding all
+// its sessions and bytes leaves another owner free to push (issue 11).
+TEST(StoreUpload, QuotasPerOwnerAndRepositoryLeaveOthersFree) {
+  StoreLimits limits;
+  limits.max_upload_sessions_per_owner = 2;
+  limits.max_upload_sessions_per_repository = 3;
+  limits.max_upload_bytes_per_owner = 10;
+  auto store = Memory(limits);
+  auto a1 = store->StartUpload("repo/a", kNow, "alice");
+  auto a2 = store->StartUpload("repo/a", kNow, "alice");
+  ASSERT_TRUE(a1 && a2);
+  auto a3 = store->StartUpload("repo/b", kNow, "alice");
+  ASSERT_FALSE(a3.has_value());
+  EXPECT_EQ(a3.error().code, StoreError::kTooManyUploads);
+  ASSERT_TRUE(store->AppendUpload(a1->id, "repo/a", UploadBinding::kSameRepository, "0123456789",
+                                  std::nullopt, kNow));
+  auto over = store->AppendUpload(a2->id, "repo/a", UploadBinding::kSameRepository, "x",
+                                  std::nullopt, kNow);
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().code, StoreError::kUploadSpaceExhausted);
+
+  auto b1 = store->StartUpload("repo/b", kNow, "bob");
+  ASSERT_TRUE(b1.has_value());
+  ASSERT_TRUE(store->CompleteUpload(b1->id, "repo/b", UploadBinding::kSameRepository, "bob's",
+                                    Sha256("bob's"), kNow));
+  // The repository limit: alice's two and one of bob's fill repo/a.
+  ASSERT_TRUE(store->StartUpload("repo/a", kNow, "bob"));
+  auto full = store->StartUpload("repo/a", kNow, "carol");
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().code, StoreError::kTooManyUploads);
+  // Completing or cancelling gives the quota back.
+  ASSERT_TRUE(store->CancelUpload(a2->id, "repo/a", UploadBinding::kSameRepository));
+  EXPECT_TRUE(store->StartUpload("repo/c", kNow, "alice"));
+}
+
+// Session bytes live in files under upload_directory, not in memory; a cancel removes them.
+TEST(StoreUpload, KeepsSessionBytesOnDisk) {
+  TempDir dir("uploads");
+  StoreOptions o;
+  o.upload_directory = dir.str();
+  o.new_upload_id = Counter();
+  auto store = Store::Open(o);
+  ASSERT_TRUE(store.has_value());
+  auto up = (*store)->StartUpload("foo", kNow, "alice");
+  ASSERT_TRUE(up.has_value());
+  ASSERT_TRUE((*store)->AppendUpload(up->id, "foo", UploadBinding::kSameRepository, "abcdef",
+                                     std::nullopt, kNow));
+  EXPECT_EQ(std::filesystem::file_size(dir.str() + "/" + up->id), 6u);
+  ASSERT_TRUE((*store)->CancelUpload(up->id, "foo", UploadBinding::kSameRepository));
+  EXPECT_FALSE(std::filesystem::exists(dir.str() + "/" + up->id));
+}
+
+// A blob whose file was truncated behind the store's back (a power loss that kept the rename but
+// not the data) is dropped when the store opens, never served, and a re-push stores it again.
+TEST(StoreDirectory, DropsTruncatedBlobOnOpenAndRepushRepairsIt) {
+  TempDir dir("truncated");
+  const std::string data = "layer that will be truncated";
+  const std::string digest = Sha256(data);
+  {
+    StoreOptions o;
+    o.directory = dir.str();
+    o.new_upload_id = Counter();
+    auto store = Store::Open(o);
+    ASSERT_TRUE(store.has_value());
+    ASSERT_TRUE((*store)->PutBlob("team/app", digest, data));
+  }
+  const std::string file = dir.str() + "/blobs/sha256/" + digest.substr(7);
+  std::filesystem::resize_file(file, 0);
+  StoreOptions o;
+  o.directory = dir.str();
+  o.new_upload_id = Counter("again-");
+  auto store = Store::Open(o);
+  ASSERT_TRUE(store.has_value());
+  auto stat = (*store)->StatBlob("team/app", digest);
+  ASSERT_FALSE(stat.has_value());
+  EXPECT_EQ(stat.error().code, StoreError::kBlobUnknown);
+  auto up = (*store)->StartUpload("team/app", kNow, "alice");
+  ASSERT_TRUE(up.has_value());
+  ASSERT_TRUE((*store)->CompleteUpload(up->id, "team/app", UploadBinding::kSameRepository, data,
+                                       digest, kNow));
+  auto blob = (*store)->ReadBlob("team/app", digest);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(net::ReadAll(*blob->content), data);
+}
+
+// Re-pushing a digest whose stored bytes no longer match rewrites them (content addressing must
+// not trust a damaged file).
+TEST(StoreDirectory, RepushRewritesDamagedBlob) {
+  TempDir dir("damaged");
+  const std::string data = "the real bytes";
+  const std::string digest = Sha256(data);
+  StoreOptions o;
+  o.directory = dir.str();
+  o.new_upload_id = Counter();
+  auto store = Store::Open(o);
+  ASSERT_TRUE(store.has_value());
+  ASSERT_TRUE((*store)->PutBlob("team/app", digest, data));
+  const std::string file = dir.str() + "/blobs/sha256/" + digest.substr(7);
+  {
+    std::ofstream damage(file, std::ios::binary | std::ios::trunc);
+    damage << "other bytes!!!";
+  }
+  ASSERT_TRUE((*store)->PutBlob("team/app", digest, data));
+  auto blob = (*store)->ReadBlob("team/app", digest);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(net::ReadAll(*blob->content), data);
 }
 
 // Several threads pushing and reading at once see consistent results.
