@@ -160,8 +160,9 @@ TEST(Selection, CombinesCriteria) {
 TEST(Selection, ListsCases) {
   std::vector<Case> cases = {MakeCase("gitlab/job_token/a", {"matrix", "x"}, {"gitlab"})};
   auto sel = SelectCases(cases, {});
+  // Five tab-separated columns; the fifth (GitLab source URLs) is empty for a case without one.
   EXPECT_EQ(ListingText(sel),
-            "gitlab/job_token/a\ttoken-endpoint\tmatrix,x\tt gitlab/job_token/a\n");
+            "gitlab/job_token/a\ttoken-endpoint\tmatrix,x\tt gitlab/job_token/a\t\n");
   auto j = ListingJson(sel);
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["family"], "gitlab/job_token");
