@@ -169,6 +169,7 @@ def github(binary, source, tmp, base_env, registry_url):
                 "REGAUTH_WORLD": os.path.join(source, "ci", "world.example.json"),
                 "REGAUTH_RUN_ARGS": SHARD_ARGS})
     secrets_values = {f"secrets.{k}": v for k, v in base_env.items()}
+    secrets_values.update({f"vars.{k}": v for k, v in base_env.items()})
     shard_dirs = []
     for n in shards:
         values = dict(secrets_values)
@@ -211,7 +212,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="regauth-ci-")
     # What GitLab hands a job: its token (also the registry password) and the deploy token.
     job = {"CI_JOB_TOKEN": "glcbt-" + secrets.token_hex(12),
-           "CI_DEPLOY_PASSWORD": "gldt-" + secrets.token_hex(12)}
+           "CI_DEPLOY_PASSWORD": "gldt-" + secrets.token_hex(12),
+           # The job's identity, which ci/world.example.json reads from GitLab's predefined
+           # variables too (a project in a top-level group).
+           "GITLAB_USER_LOGIN": "ci-developer", "CI_PROJECT_NAMESPACE": "example",
+           "CI_PROJECT_NAMESPACE_ID": "41", "CI_PROJECT_PATH": "example/app",
+           "CI_PROJECT_ID": "4242", "CI_JOB_ID": "987654321",
+           "CI_DEPLOY_USER": "gitlab+deploy-token-17"}
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_", "REGAUTH_"))}
     base_env.update(job)
     world = os.path.join(source, "ci", "world.example.json")
@@ -225,6 +232,7 @@ def main():
                             ("CI_REGISTRY_PASSWORD", job["CI_JOB_TOKEN"]),
                             ("CI_REGISTRY_USER", "gitlab-ci-token"),
                             ("CI_DEPLOY_PASSWORD", job["CI_DEPLOY_PASSWORD"]),
+                            ("CI_DEPLOY_USER", job["CI_DEPLOY_USER"]),
                             ("CI_REGISTRY", registry_host)):
             expect(exported.get(name) == value,
                    f"regauth ci-env for ci/world.example.json: {name} is not the job's value")

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <initializer_list>
 #include <limits>
 #include <span>
+#include <system_error>
 #include <utility>
 
 #include "protocol/ascii.h"
@@ -276,6 +278,111 @@ struct Failure {
   throw Failure{WorldError{code, std::move(pointer), std::move(message), 0}};
 }
 
+// ---- ${VAR} in names and ids ---------------------------------------------------------------
+// Besides secrets, the members that name or number an entity may be written "${NAME}" (the whole
+// value), so a world can describe the CI job it runs in from GitLab's predefined variables
+// (CI_JOB_ID, CI_PROJECT_PATH, GITLAB_USER_LOGIN, CI_DEPLOY_USER, ...). They are expanded before
+// validation, so the result is checked like a literal; a number member takes a variable whose
+// value is a decimal integer. Secrets keep their own rule (WorldLoader::ResolveSecret).
+enum class VarType { kString, kInteger };
+struct VarMember {
+  std::string_view name;
+  VarType type;
+};
+constexpr VarMember kUserVars[] = {{"username", VarType::kString}, {"email", VarType::kString}};
+constexpr VarMember kMemberVars[] = {{"user", VarType::kString}};
+constexpr VarMember kGroupVars[] = {{"path", VarType::kString}, {"id", VarType::kInteger}};
+constexpr VarMember kProjectVars[] = {{"path", VarType::kString}, {"id", VarType::kInteger}};
+constexpr VarMember kJobVars[] = {
+    {"id", VarType::kInteger}, {"project", VarType::kString}, {"user", VarType::kString}};
+constexpr VarMember kCredentialVars[] = {
+    {"user", VarType::kString}, {"project", VarType::kString},  {"group", VarType::kString},
+    {"job", VarType::kInteger}, {"username", VarType::kString}, {"bot_username", VarType::kString}};
+
+// LookupVariable returns the value of environment variable `var` for the member at `pointer`,
+// failing when it is unset, empty or over the string limit (messages name the variable, never a
+// value).
+std::string LookupVariable(const WorldContext& ctx, const WorldLimits& limits,
+                           const std::string& var, const std::string& pointer) {
+  std::optional<std::string> value;
+  if (ctx.env) value = ctx.env(var);
+  if (!value) {
+    Throw(WorldErrorCode::kMissingEnvVar, pointer,
+          "environment variable " + Quote(var) + " is not set");
+  }
+  if (value->empty()) {
+    Throw(WorldErrorCode::kMissingEnvVar, pointer,
+          "environment variable " + Quote(var) + " is empty");
+  }
+  if (value->size() > limits.max_string_bytes) {
+    Throw(WorldErrorCode::kTooLarge, pointer,
+          "environment variable " + Quote(var) + " is longer than " +
+              std::to_string(limits.max_string_bytes) + " bytes");
+  }
+  return std::move(*value);
+}
+
+bool IsWholeVariable(const Json& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  return s.size() > 3 && s.starts_with("${") && s.back() == '}';
+}
+
+void ExpandMember(Json& obj, const std::string& ptr, const VarMember& m, const WorldContext& ctx,
+                  const WorldLimits& limits) {
+  auto it = obj.find(m.name);
+  if (it == obj.end() || !IsWholeVariable(*it)) return;
+  const std::string p = Child(ptr, m.name);
+  const std::string& raw = it->get_ref<const std::string&>();
+  const std::string var = raw.substr(2, raw.size() - 3);
+  if (!ValidEnvName(var)) {
+    Throw(WorldErrorCode::kBadValue, p,
+          "a variable is written exactly \"${NAME}\" with NAME [A-Za-z_][A-Za-z0-9_]*");
+  }
+  const std::string value = LookupVariable(ctx, limits, var, p);
+  if (m.type == VarType::kString) {
+    *it = value;
+    return;
+  }
+  int64_t n = 0;
+  const char* end = value.data() + value.size();
+  auto [at, ec] = std::from_chars(value.data(), end, n);
+  if (ec != std::errc() || at != end || n <= 0) {
+    Throw(WorldErrorCode::kBadValue, p,
+          "environment variable " + Quote(var) + " is not a positive decimal integer");
+  }
+  *it = n;
+}
+
+void ExpandSection(Json& doc, std::string_view section, std::span<const VarMember> members,
+                   bool with_members, const WorldContext& ctx, const WorldLimits& limits) {
+  auto list = doc.find(section);
+  if (list == doc.end() || !list->is_array()) return;  // the loader reports the type
+  for (std::size_t i = 0; i < list->size() && i < limits.max_entities; ++i) {
+    Json& entity = (*list)[i];
+    if (!entity.is_object()) continue;
+    const std::string ptr = Child("/" + std::string(section), i);
+    for (const VarMember& m : members) ExpandMember(entity, ptr, m, ctx, limits);
+    if (!with_members) continue;
+    auto ms = entity.find("members");
+    if (ms == entity.end() || !ms->is_array()) continue;
+    for (std::size_t k = 0; k < ms->size() && k < limits.max_entities; ++k) {
+      if ((*ms)[k].is_object()) {
+        ExpandMember((*ms)[k], Child(Child(ptr, "members"), k), kMemberVars[0], ctx, limits);
+      }
+    }
+  }
+}
+
+void ExpandIdentityVariables(Json& doc, const WorldContext& ctx, const WorldLimits& limits) {
+  if (!doc.is_object()) return;
+  ExpandSection(doc, "users", kUserVars, false, ctx, limits);
+  ExpandSection(doc, "groups", kGroupVars, true, ctx, limits);
+  ExpandSection(doc, "projects", kProjectVars, true, ctx, limits);
+  ExpandSection(doc, "jobs", kJobVars, false, ctx, limits);
+  ExpandSection(doc, "credentials", kCredentialVars, false, ctx, limits);
+}
+
 }  // namespace
 
 // WorldLoader builds a World from a parsed document, member by member, throwing Failure on the
@@ -500,7 +607,8 @@ class WorldLoader {
                                                      "token_expire_delay_minutes",
                                                      "password_authentication_enabled_for_git",
                                                      "registry_enabled",
-                                                     "protected_containers"};
+                                                     "protected_containers",
+                                                     "protected_tags"};
     ExpectObject(v, ptr, kInstance, "/instance");
     Instance& in = w_.instance_;
     if (auto s = OptionalString(v, ptr, "issuer")) in.issuer = *s;
@@ -519,12 +627,13 @@ class WorldLoader {
     if (auto b = OptionalBool(v, ptr, "registry_enabled")) in.registry_enabled = *b;
     in.protected_containers = OptionalEnum(v, ptr, "protected_containers", kProtectedContainers)
                                   .value_or(ProtectedContainers::kOff);
+    in.protected_tags = OptionalBool(v, ptr, "protected_tags").value_or(false);
   }
 
   void LoadUsers(const Json& users) {
-    static constexpr std::string_view kUser[] = {"username",     "email",      "admin",
-                                                 "external",     "state",      "two_factor",
-                                                 "namespace_id", "description"};
+    static constexpr std::string_view kUser[] = {
+        "username",   "email",        "admin",       "external",         "state",
+        "two_factor", "namespace_id", "description", "password_expired", "user_type"};
     for (std::size_t i = 0; i < users.size(); ++i) {
       const std::string p = Child(std::string("/users"), i);
       const Json& u = users[i];
@@ -553,6 +662,21 @@ class WorldLoader {
       user.external = OptionalBool(u, p, "external").value_or(false);
       user.state = OptionalEnum(u, p, "state", kUserStates).value_or(UserState::kActive);
       user.two_factor = OptionalBool(u, p, "two_factor").value_or(false);
+      user.password_expired = OptionalBool(u, p, "password_expired").value_or(false);
+      if (const Json* t = Find(u, "user_type")) {
+        const std::string tp = Child(p, "user_type");
+        CheckString(*t, tp);
+        const std::string& type = t->get_ref<const std::string&>();
+        if (type == "service_account") {
+          user.bot = true;
+          user.service_account = true;
+        } else if (type != "human") {
+          Throw(WorldErrorCode::kBadEnumValue, tp,
+                "unknown value " + Quote(type) +
+                    "; expected one of: human, service_account (project and group bots are "
+                    "generated from access tokens)");
+        }
+      }
       if (Find(u, "namespace_id") != nullptr) {
         user.namespace_id = RequiredId(u, p, "namespace_id");
         if (!namespace_ids_.emplace(*user.namespace_id, "user " + Quote(user.username)).second) {
@@ -632,6 +756,7 @@ class WorldLoader {
                                                     "members",
                                                     "job_token_scope",
                                                     "container_protection_rules",
+                                                    "container_protection_tag_rules",
                                                     "description"};
     for (std::size_t i = 0; i < projects.size(); ++i) {
       const std::string p = Child(std::string("/projects"), i);
@@ -680,6 +805,7 @@ class WorldLoader {
       project.pending_delete = OptionalBool(j, p, "pending_delete").value_or(false);
       project.members = LoadMembers(j, p);
       project.container_protection_rules = LoadProtectionRules(j, p, project.path);
+      project.container_protection_tag_rules = LoadTagRules(j, p);
       project.description = OptionalString(j, p, "description").value_or("");
       w_.project_by_path_.emplace(AsciiLower(project.path), w_.projects_.size());
       w_.projects_.push_back(std::move(project));
@@ -735,9 +861,53 @@ class WorldLoader {
     return out;
   }
 
+  // LoadTagRules reads a project's container_protection_tag_rules. GitLab's model validates a
+  // present, unique pattern of at most 100 characters (untrusted_regexp: RE2 syntax, not checked
+  // here), both minimum levels, and at most MAX_TAG_RULES_PER_PROJECT (5) rules.
+  std::vector<ContainerProtectionTagRule> LoadTagRules(const Json& project,
+                                                       const std::string& ptr) {
+    static constexpr std::string_view kRule[] = {"tag_name_pattern",
+                                                 "minimum_access_level_for_push",
+                                                 "minimum_access_level_for_delete", "description"};
+    constexpr std::size_t kMaxRules = 5;
+    constexpr std::size_t kMaxPattern = 100;
+    std::vector<ContainerProtectionTagRule> out;
+    const Json* list = OptionalArray(project, ptr, "container_protection_tag_rules");
+    if (list == nullptr) return out;
+    const std::string lp = Child(ptr, "container_protection_tag_rules");
+    if (list->size() > kMaxRules) {
+      Throw(WorldErrorCode::kConstraint, lp,
+            "GitLab allows at most 5 tag protection rules per project");
+    }
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      const std::string rp = Child(lp, k);
+      const Json& r = (*list)[k];
+      ExpectObject(r, rp, kRule, "a container protection tag rule");
+      ContainerProtectionTagRule rule;
+      rule.tag_name_pattern = RequiredString(r, rp, "tag_name_pattern");
+      if (rule.tag_name_pattern.empty() || rule.tag_name_pattern.size() > kMaxPattern) {
+        Throw(WorldErrorCode::kBadValue, Child(rp, "tag_name_pattern"),
+              "expected a tag name pattern (a regular expression) of 1 to 100 characters");
+      }
+      for (const ContainerProtectionTagRule& other : out) {
+        if (other.tag_name_pattern == rule.tag_name_pattern) {
+          Throw(WorldErrorCode::kDuplicate, Child(rp, "tag_name_pattern"),
+                Quote(rule.tag_name_pattern) + " is used by two tag rules of this project");
+        }
+      }
+      rule.minimum_access_level_for_push =
+          RequiredEnum(r, rp, "minimum_access_level_for_push", kProtectionLevels);
+      rule.minimum_access_level_for_delete =
+          RequiredEnum(r, rp, "minimum_access_level_for_delete", kProtectionLevels);
+      out.push_back(std::move(rule));
+    }
+    return out;
+  }
+
   // LoadAllowlists runs after every project is known, so an entry may name a later project.
   void LoadAllowlists(const Json& projects) {
-    static constexpr std::string_view kScope[] = {"inbound_enabled", "allowlist"};
+    static constexpr std::string_view kScope[] = {"inbound_enabled", "allowlist",
+                                                  "outbound_enabled", "outbound_allowlist"};
     for (std::size_t i = 0; i < projects.size(); ++i) {
       const Json* scope = Find(projects[i], "job_token_scope");
       if (scope == nullptr) continue;
@@ -745,6 +915,26 @@ class WorldLoader {
       ExpectObject(*scope, p, kScope, "a job_token_scope");
       JobTokenScope& out = w_.projects_[i].job_token_scope;
       out.inbound_enabled = OptionalBool(*scope, p, "inbound_enabled").value_or(true);
+      out.outbound_enabled = OptionalBool(*scope, p, "outbound_enabled").value_or(false);
+      if (const Json* outbound = OptionalArray(*scope, p, "outbound_allowlist")) {
+        const std::string op = Child(p, "outbound_allowlist");
+        for (std::size_t k = 0; k < outbound->size(); ++k) {
+          const std::string ep = Child(op, k);
+          CheckString((*outbound)[k], ep);
+          const std::string& entry = (*outbound)[k].get_ref<const std::string&>();
+          const Project* pr = w_.FindProject(entry);
+          if (pr == nullptr) {
+            Throw(WorldErrorCode::kDanglingReference, ep,
+                  "no project " + Quote(entry) +
+                      " in /projects (the outbound allowlist holds projects only)");
+          }
+          if (std::find(out.outbound_allowlist.begin(), out.outbound_allowlist.end(), pr->path) !=
+              out.outbound_allowlist.end()) {
+            Throw(WorldErrorCode::kDuplicate, ep, Quote(entry) + " is listed twice");
+          }
+          out.outbound_allowlist.push_back(pr->path);
+        }
+      }
       const Json* list = OptionalArray(*scope, p, "allowlist");
       if (list == nullptr) continue;
       const std::string lp = Child(p, "allowlist");
@@ -882,22 +1072,7 @@ class WorldLoader {
         Throw(WorldErrorCode::kBadValue, sp,
               "a secret is a literal or exactly \"${NAME}\" with NAME [A-Za-z_][A-Za-z0-9_]*");
       }
-      std::optional<std::string> value;
-      if (ctx_.env) value = ctx_.env(name);
-      if (!value) {
-        Throw(WorldErrorCode::kMissingEnvVar, sp,
-              "environment variable " + Quote(name) + " is not set");
-      }
-      if (value->empty()) {
-        Throw(WorldErrorCode::kMissingEnvVar, sp,
-              "environment variable " + Quote(name) + " is empty");
-      }
-      if (value->size() > limits_.max_string_bytes) {
-        Throw(WorldErrorCode::kTooLarge, sp,
-              "environment variable " + Quote(name) + " is longer than " +
-                  std::to_string(limits_.max_string_bytes) + " bytes");
-      }
-      secret = std::move(*value);
+      secret = LookupVariable(ctx_, limits_, name, sp);
     }
     if (secret.empty()) Throw(WorldErrorCode::kBadValue, sp, "expected a non-empty secret");
     return secret;
@@ -1291,6 +1466,7 @@ Expected<World, WorldError> ParseWorld(std::string_view json_text, const WorldCo
     return Unexpected<WorldError>(std::move(e));
   }
   try {
+    ExpandIdentityVariables(*doc, ctx, limits);
     WorldLoader loader(ctx, limits);
     return loader.Load(*doc);
   } catch (const Failure& f) {

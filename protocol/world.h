@@ -127,6 +127,10 @@ struct Instance {
   bool password_authentication_enabled_for_git = true;
   bool registry_enabled = true;  // gitlab.yml registry.enabled
   ProtectedContainers protected_containers = ProtectedContainers::kOff;
+  // protected_tags: the feature flag container_registry_protected_tags (GitLab 17.9+, off by
+  // default): with it, a token's access[].meta carries tag_deny_access_patterns for projects with
+  // tag protection rules.
+  bool protected_tags = false;
 };
 
 struct User {
@@ -136,11 +140,18 @@ struct User {
   bool external = false;
   UserState state = UserState::kActive;
   bool two_factor = false;
+  // password_expired: the user's password_expires_at is in the past and the expiry applies
+  // (GitLab User#password_expired_if_applicable?: not for bots, not for passwords GitLab set
+  // itself). Such a user cannot log in with the password, a PAT, an OAuth token or a job.
+  bool password_expired = false;
   // The id of the user's personal namespace (GitLab's namespaces table, shared with groups):
   // root_namespace_id in access[].meta for the user's personal projects. nullopt: not known.
   std::optional<int64_t> namespace_id;
-  bool bot = false;            // generated for a project/group access token
-  std::string bot_credential;  // that token's credential id ("" for people)
+  // bot: generated for a project/group access token (GitLab user_type project_bot), or a user
+  // written with "user_type": "service_account" (GitLab's service accounts, Premium/Ultimate).
+  bool bot = false;
+  bool service_account = false;  // written as a service account (bot is true too)
+  std::string bot_credential;    // the generating token's credential id ("" otherwise)
   std::string description;
 };
 
@@ -169,11 +180,16 @@ struct AllowlistEntry {
   friend bool operator==(const AllowlistEntry&, const AllowlistEntry&) = default;
 };
 
-// JobTokenScope: the target project's "Limit access to this project" setting. Default on, with
-// an empty allowlist (only the project's own jobs), as for new projects on current GitLab.
+// JobTokenScope: the project's CI job token settings. Inbound ("Limit access to this project"):
+// default on, with an empty allowlist (only the project's own jobs), as for new projects on
+// current GitLab. Outbound ("Limit CI_JOB_TOKEN access", deprecated in 16.0, removed in 18.0):
+// default off; when on, this project's jobs reach a *private* project only if it is on
+// `outbound_allowlist` (projects only: Ci::JobToken::Scope#outbound_accessible?).
 struct JobTokenScope {
   bool inbound_enabled = true;
   std::vector<AllowlistEntry> allowlist;
+  bool outbound_enabled = false;
+  std::vector<std::string> outbound_allowlist;  // project full paths, canonical spelling
 };
 
 // ContainerProtectionRule is one of a project's container registry protection rules
@@ -186,6 +202,20 @@ struct ContainerProtectionRule {
   std::optional<ProtectionLevel> minimum_access_level_for_delete;
 
   friend bool operator==(const ContainerProtectionRule&, const ContainerProtectionRule&) = default;
+};
+
+// ContainerProtectionTagRule is one of a project's protected container tag rules
+// (ContainerRegistry::Protection::TagRule, GitLab 17.9+): a tag name pattern (an RE2 regular
+// expression at GitLab, up to 100 characters; kept as text here) and the minimum access level
+// to push and to delete tags matching it. Immutable rules (both levels absent, GitLab Ultimate
+// 18.1+) are not modelled.
+struct ContainerProtectionTagRule {
+  std::string tag_name_pattern;
+  ProtectionLevel minimum_access_level_for_push = ProtectionLevel::kMaintainer;
+  ProtectionLevel minimum_access_level_for_delete = ProtectionLevel::kMaintainer;
+
+  friend bool operator==(const ContainerProtectionTagRule&,
+                         const ContainerProtectionTagRule&) = default;
 };
 
 struct Project {
@@ -203,6 +233,7 @@ struct Project {
   std::vector<Member> members;  // direct members, project access token bots included
   JobTokenScope job_token_scope;
   std::vector<ContainerProtectionRule> container_protection_rules;
+  std::vector<ContainerProtectionTagRule> container_protection_tag_rules;  // at most 5
   std::string description;
 };
 

@@ -194,6 +194,143 @@ TEST(World, LoadsContainerProtectionRules) {
   EXPECT_EQ(plain->instance().protected_containers, ProtectedContainers::kOff);
 }
 
+// users[].password_expired and user_type, and a project's outbound job token scope.
+TEST(World, LoadsPasswordExpiryServiceAccountsAndOutboundScope) {
+  std::string text = Replace(R"({"username": "bob"})",
+                             R"({"username": "bob", "password_expired": true},
+            {"username": "svc", "user_type": "service_account", "state": "blocked"})");
+  const std::string scope = R"("job_token_scope": {"allowlist": ["acme/sub/lib", "group:acme"]})";
+  text.replace(text.find(scope), scope.size(),
+               R"("job_token_scope": {"allowlist": ["acme/sub/lib", "group:acme"],
+                   "outbound_enabled": true, "outbound_allowlist": ["ACME/sub/lib"]})");
+  auto w = ParseWorld(text, Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  EXPECT_TRUE(w->FindUser("bob")->password_expired);
+  EXPECT_FALSE(w->FindUser("bob")->bot);
+  EXPECT_TRUE(w->FindUser("svc")->bot);
+  EXPECT_TRUE(w->FindUser("svc")->service_account);
+  EXPECT_TRUE(w->FindUser("svc")->bot_credential.empty());
+  const JobTokenScope& s = w->FindProject("acme/app")->job_token_scope;
+  EXPECT_TRUE(s.outbound_enabled);
+  EXPECT_EQ(s.outbound_allowlist, std::vector<std::string>{"acme/sub/lib"});  // canonical
+  EXPECT_FALSE(w->FindProject("acme/sub/lib")->job_token_scope.outbound_enabled);
+
+  auto bad_type = ParseWorld(
+      Replace(R"({"username": "bob"})", R"({"username": "bob", "user_type": "project_bot"})"),
+      Context());
+  ASSERT_FALSE(bad_type.has_value());
+  EXPECT_EQ(bad_type.error().code, WorldErrorCode::kBadEnumValue);
+  EXPECT_EQ(bad_type.error().pointer, "/users/1/user_type");
+  auto group_entry = ParseWorld(
+      Replace(scope, R"("job_token_scope": {"outbound_allowlist": ["group:acme"]})"), Context());
+  ASSERT_FALSE(group_entry.has_value());
+  EXPECT_EQ(group_entry.error().code, WorldErrorCode::kDanglingReference);
+  EXPECT_EQ(group_entry.error().pointer, "/projects/0/job_token_scope/outbound_allowlist/0");
+}
+
+// Names and ids may be "${VAR}" (GitLab's predefined CI variables), expanded before validation.
+TEST(World, ExpandsVariablesInNamesAndIds) {
+  const std::map<std::string, std::string> env = {{"GITLAB_USER_LOGIN", "carol"},
+                                                  {"CI_PROJECT_PATH", "acme/ci-app"},
+                                                  {"CI_PROJECT_ID", "77"},
+                                                  {"CI_JOB_ID", "9001"},
+                                                  {"CI_DEPLOY_USER", "gitlab+deploy-token-5"},
+                                                  {"CI_JOB_TOKEN", "glcbt-from-env"}};
+  const std::string text = R"({"name": "ci",
+    "users": [{"username": "${GITLAB_USER_LOGIN}"}],
+    "groups": [{"path": "acme", "id": 1, "visibility": "private",
+                "members": [{"user": "${GITLAB_USER_LOGIN}", "role": "developer"}]}],
+    "projects": [{"id": "${CI_PROJECT_ID}", "path": "${CI_PROJECT_PATH}", "visibility": "private"}],
+    "jobs": [{"id": "${CI_JOB_ID}", "project": "${CI_PROJECT_PATH}",
+              "user": "${GITLAB_USER_LOGIN}", "status": "running"}],
+    "credentials": [
+      {"id": "job", "kind": "job_token", "job": "${CI_JOB_ID}", "secret": "${CI_JOB_TOKEN}"},
+      {"id": "deploy", "kind": "deploy_token", "project": "${CI_PROJECT_PATH}",
+       "name": "gitlab-deploy-token", "username": "${CI_DEPLOY_USER}", "secret": "gldt-x",
+       "scopes": ["read_registry"]}]})";
+  auto w = ParseWorld(text, Context(env));
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  ASSERT_NE(w->FindUser("carol"), nullptr);
+  EXPECT_EQ(w->DirectMembership("carol", "acme"), std::optional<Role>(Role::kDeveloper));
+  ASSERT_NE(w->FindProjectById(77), nullptr);
+  EXPECT_EQ(w->FindProjectById(77)->path, "acme/ci-app");
+  ASSERT_NE(w->FindJob(9001), nullptr);
+  EXPECT_EQ(w->FindJob(9001)->user, std::optional<std::string>("carol"));
+  EXPECT_EQ(w->FindCredential("job")->job, std::optional<int64_t>(9001));
+  EXPECT_EQ(w->FindCredential("job")->secret, "glcbt-from-env");
+  EXPECT_EQ(w->FindCredential("deploy")->login_username, "gitlab+deploy-token-5");
+
+  // An unset variable names the member and the variable; an id that is not a number is refused;
+  // an expanded value is validated like a literal.
+  auto unset = env;
+  unset.erase("CI_JOB_ID");
+  auto missing = ParseWorld(text, Context(unset));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, WorldErrorCode::kMissingEnvVar);
+  EXPECT_EQ(missing.error().pointer, "/jobs/0/id");
+  EXPECT_NE(missing.error().message.find("CI_JOB_ID"), std::string::npos);
+  auto wordy = env;
+  wordy["CI_PROJECT_ID"] = "12abc";
+  auto not_int = ParseWorld(text, Context(wordy));
+  ASSERT_FALSE(not_int.has_value());
+  EXPECT_EQ(not_int.error().code, WorldErrorCode::kBadValue);
+  EXPECT_EQ(not_int.error().pointer, "/projects/0/id");
+  auto odd = env;
+  odd["CI_PROJECT_PATH"] = "acme/bad path";
+  auto invalid = ParseWorld(text, Context(odd));
+  ASSERT_FALSE(invalid.has_value());
+  EXPECT_EQ(invalid.error().code, WorldErrorCode::kBadValue);
+  EXPECT_EQ(invalid.error().pointer, "/projects/0/path");
+  // A "${" that is not a whole variable stays a literal and fails validation as one.
+  auto partial = ParseWorld(Replace(R"("username": "bob")", R"("username": "b${X}")"), Context());
+  ASSERT_FALSE(partial.has_value());
+  EXPECT_EQ(partial.error().pointer, "/users/1/username");
+}
+
+// container_protection_tag_rules: both levels, unique patterns of 1-100 characters, at most 5.
+TEST(World, LoadsTagProtectionRules) {
+  const std::string from = R"({"id": 3, "path": "bob/personal", "visibility": "public"})";
+  auto with_rules = [&](const std::string& rules) {
+    return Replace(from, R"({"id": 3, "path": "bob/personal", "visibility": "public",
+                   "container_protection_tag_rules": )" +
+                             rules + "}");
+  };
+  const std::string rule =
+      R"({"tag_name_pattern": "^v1", "minimum_access_level_for_push": "maintainer",
+          "minimum_access_level_for_delete": "admin"})";
+  auto w = ParseWorld(with_rules("[" + rule + "]"), Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  const auto& rules = w->FindProject("bob/personal")->container_protection_tag_rules;
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].tag_name_pattern, "^v1");
+  EXPECT_EQ(rules[0].minimum_access_level_for_push, ProtectionLevel::kMaintainer);
+  EXPECT_EQ(rules[0].minimum_access_level_for_delete, ProtectionLevel::kAdmin);
+  EXPECT_FALSE(w->instance().protected_tags);
+
+  auto immutable = ParseWorld(with_rules(R"([{"tag_name_pattern": "x"}])"), Context());
+  ASSERT_FALSE(immutable.has_value());
+  EXPECT_EQ(immutable.error().code, WorldErrorCode::kMissingMember);
+  auto twice = ParseWorld(with_rules("[" + rule + "," + rule + "]"), Context());
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code, WorldErrorCode::kDuplicate);
+  std::string six = "[";
+  for (int i = 0; i < 6; ++i) {
+    six +=
+        std::string(i ? "," : "") + R"({"tag_name_pattern": "p)" + std::to_string(i) +
+        R"(", "minimum_access_level_for_push": "owner", "minimum_access_level_for_delete": "owner"})";
+  }
+  auto too_many = ParseWorld(with_rules(six + "]"), Context());
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code, WorldErrorCode::kConstraint);
+  auto long_pattern = ParseWorld(
+      with_rules(
+          R"([{"tag_name_pattern": ")" + std::string(101, 'a') +
+          R"(", "minimum_access_level_for_push": "owner", "minimum_access_level_for_delete": "owner"}])"),
+      Context());
+  ASSERT_FALSE(long_pattern.has_value());
+  EXPECT_EQ(long_pattern.error().code, WorldErrorCode::kBadValue);
+}
+
 TEST(World, CopiesStayValid) {
   auto w = ParseWorld(kBase, Context());
   ASSERT_TRUE(w.has_value());
@@ -609,11 +746,16 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
   EXPECT_EQ(w->name(), "gitlab-default");
   EXPECT_TRUE(w->instance().admin_mode);
-  EXPECT_EQ(w->Users().size(), 14u + 4u);  // people + access token bots
+  EXPECT_EQ(w->Users().size(), 16u + 4u);  // people and a service account + access token bots
   EXPECT_EQ(w->Groups().size(), 3u);
-  EXPECT_EQ(w->Projects().size(), 26u);
-  EXPECT_EQ(w->Jobs().size(), 19u);
-  EXPECT_EQ(w->Credentials().size(), 89u);
+  EXPECT_EQ(w->Projects().size(), 28u);
+  EXPECT_EQ(w->Jobs().size(), 23u);
+  EXPECT_EQ(w->Credentials().size(), 97u);
+  EXPECT_TRUE(w->FindUser("pam-expired")->password_expired);
+  EXPECT_TRUE(w->FindUser("svc-blocked")->bot);
+  EXPECT_TRUE(w->FindUser("svc-blocked")->service_account);
+  EXPECT_EQ(w->FindUser("svc-blocked")->state, UserState::kBlocked);
+  EXPECT_TRUE(w->FindProject("acme/outbound-ci")->job_token_scope.outbound_enabled);
   EXPECT_EQ(w->instance().protected_containers, ProtectedContainers::kGa);
   EXPECT_EQ(w->FindUser("dana-developer")->namespace_id, std::optional<int64_t>(30));
 
@@ -634,7 +776,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_FALSE(w->FindProject("acme/no-repo")->repository_enabled);
   EXPECT_FALSE(w->FindProject("acme/platform/lib")->job_token_scope.inbound_enabled);
   EXPECT_EQ(w->AncestorGroups("acme/platform/lib").size(), 2u);
-  EXPECT_EQ(w->ProjectsUnder("acme").size(), 23u);
+  EXPECT_EQ(w->ProjectsUnder("acme").size(), 25u);
   EXPECT_EQ(w->ProjectsUnder("globex").size(), 2u);
 
   // One acme member per role; the special users.
@@ -672,15 +814,19 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
 
   // Jobs: allowlisted and non-allowlisted sources, a job without a user, non-running ones.
   const auto& allow = w->FindProject("acme/private-enabled")->job_token_scope.allowlist;
-  ASSERT_EQ(allow.size(), 1u);
+  ASSERT_EQ(allow.size(), 2u);
   EXPECT_EQ(allow[0].path, "acme/app-ci");
+  EXPECT_EQ(allow[1].path, "acme/outbound-ci");
+  EXPECT_TRUE(w->instance().protected_tags);
+  EXPECT_EQ(w->FindProject("acme/protected-tags")->container_protection_tag_rules.size(), 2u);
+  EXPECT_TRUE(w->FindProject("acme/private-enabled")->container_protection_tag_rules.empty());
   EXPECT_EQ(w->JobOf(*w->FindCredential("job-106"))->project, "acme/tools");
   EXPECT_EQ(w->UserOf(*w->FindCredential("job-105")), nullptr);
   EXPECT_EQ(w->JobOf(*w->FindCredential("job-102"))->status, JobStatus::kCanceling);
   EXPECT_TRUE(w->JobOf(*w->FindCredential("job-109"))->erased);
 
   // Secrets are unique and CredentialsJson has one entry per credential.
-  EXPECT_EQ(CredentialsJson(*w).size(), 89u);
+  EXPECT_EQ(CredentialsJson(*w).size(), 97u);
 }
 
 }  // namespace

@@ -40,6 +40,9 @@ const std::vector<MisbehaviourInfo>& AllMisbehaviours() {
       {Misbehaviour::kLongLivedTokens, "long-lived-tokens", "token-service", "exp = iat + 30 days"},
       {Misbehaviour::kWrongKid, "wrong-kid", "token-service",
        "kid of a different key (libtrust format)"},
+      {Misbehaviour::kOmitTagDenyPatterns, "omit-tag-deny-patterns", "token-service",
+       "access[].meta without tag_deny_access_patterns: protected tags writable by anyone who "
+       "may push"},
       {Misbehaviour::kAcceptAlgNone, "accept-alg-none", "registry",
        "alg none with an empty signature verifies"},
       {Misbehaviour::kIgnoreAudience, "ignore-audience", "registry", "aud not checked"},

@@ -43,9 +43,10 @@ enum class Misbehaviour {
   kKeepDeniedResources,        // denied resources stay in `access` with actions: []
   kIgnoreArchived,             // archived projects accept pushes
   // Token service — token contents.
-  kWrongAudience,    // aud = "not-" + service
-  kLongLivedTokens,  // exp = iat + 30 days
-  kWrongKid,         // kid of a different key (libtrust format)
+  kWrongAudience,        // aud = "not-" + service
+  kLongLivedTokens,      // exp = iat + 30 days
+  kWrongKid,             // kid of a different key (libtrust format)
+  kOmitTagDenyPatterns,  // access[].meta without tag_deny_access_patterns (protected tags)
   // Registry (resource server) — verification (token-auth.md §2.4).
   kAcceptAlgNone,         // alg none with an empty signature verifies
   kIgnoreAudience,        // aud not checked

@@ -2,6 +2,7 @@
 // signature, the claims (iss, aud, exp, nbf, iat, jti, sub, auth_type, GitLab's meta) and access.
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <utility>
 
 #include "harness/judge/checks.h"
@@ -82,7 +83,41 @@ const p::Project* ProjectOfRepository(const p::World& world, std::string_view na
   return best;
 }
 
-void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const JudgeContext& ctx) {
+// ExpectedTagDeny: access[].meta.tag_deny_access_patterns as GitLab 17.9+ computes it with the
+// container_registry_protected_tags flag (cases/worlds/README.md; the service's
+// tag_deny_access_patterns and TagRule#push_restricted?/#delete_restricted?): absent without the
+// flag, tag rules or a current user; else one list per granted action among push and delete (`*`
+// standing for both), empty for admins, holding each rule's pattern whose minimum level for that
+// action (maintainer 40, owner 50, admin 60) is above the user's project authorization level.
+std::optional<Json> ExpectedTagDeny(const p::World& world, const p::User* user,
+                                    const p::Project& project,
+                                    const std::vector<std::string>& actions) {
+  if (user == nullptr || !world.instance().protected_tags ||
+      project.container_protection_tag_rules.empty()) {
+    return std::nullopt;
+  }
+  Json want = Json::object();
+  const bool star = std::find(actions.begin(), actions.end(), "*") != actions.end();
+  for (const std::string& a : actions) {
+    if (star || a == "push") want["push"] = Json::array();
+    if (star || a == "delete") want["delete"] = Json::array();
+  }
+  if (user->admin) return want;
+  const std::optional<p::Role> role = EffectiveRole(world, user->username, project.path);
+  const int level = role ? static_cast<int>(*role) : 0;
+  for (const auto& rule : project.container_protection_tag_rules) {
+    if (want.contains("push") && static_cast<int>(rule.minimum_access_level_for_push) > level) {
+      want["push"].push_back(rule.tag_name_pattern);
+    }
+    if (want.contains("delete") && static_cast<int>(rule.minimum_access_level_for_delete) > level) {
+      want["delete"].push_back(rule.tag_name_pattern);
+    }
+  }
+  return want;
+}
+
+void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const p::User* user,
+               const JudgeContext& ctx) {
   if (ctx.world == nullptr) return;
   for (const auto& a : access) {
     const std::string where = a.type + ":" + a.name;
@@ -115,6 +150,28 @@ void JudgeMeta(Checks& checks, const std::vector<p::Access>& access, const Judge
         "claims.meta", Severity::kShould, ok, want.dump(),
         a.meta.is_null() ? "(absent)" : a.meta.dump(),
         "token-auth.md §3.8: meta {project_path, project_id, root_namespace_id} on " + where);
+    // A missing deny pattern lets the caller overwrite or delete a protected tag at GitLab's
+    // registry: a MUST when the world turns the feature on.
+    const std::optional<Json> deny = ExpectedTagDeny(*ctx.world, user, *pr, a.actions);
+    const Json* got = nullptr;
+    if (a.meta.is_object()) {
+      auto it = a.meta.find("tag_deny_access_patterns");
+      if (it != a.meta.end()) got = &*it;
+    }
+    if (deny) {
+      checks.Add("claims.meta.tag_deny_access_patterns", Severity::kMust,
+                 got != nullptr && *got == *deny, deny->dump(),
+                 got == nullptr ? "(absent)" : got->dump(),
+                 "container_registry_authentication_service.rb tag_deny_access_patterns "
+                 "(gitlabhq@de09f039; TagRule#push_restricted? gitlabhq@9df378cb) on " +
+                     where);
+    } else if (got != nullptr) {
+      checks.Add("claims.meta.tag_deny_access_patterns", Severity::kShould, false, "(absent)",
+                 got->dump(),
+                 "GitLab sends tag_deny_access_patterns only with the protected-tags flag, tag "
+                 "rules and a current user (gitlabhq@de09f039) on " +
+                     where);
+    }
   }
 }
 
@@ -329,7 +386,11 @@ void JudgeClaims(Checks& checks, const TokenExpectation& te, const Profile& prof
     for (const auto& a : *claims.access) {
       if (!a.actions.empty()) granted.push_back(a);
     }
-    JudgeMeta(checks, granted, ctx);
+    const std::string id = StepCredentialId(step);
+    const p::Credential* c = id.empty() ? nullptr : StepCredential(step, ctx);
+    const p::User* user =
+        c == nullptr || ctx.world == nullptr ? nullptr : ActingUser(*ctx.world, *c);
+    JudgeMeta(checks, granted, user, ctx);
   }
 }
 

@@ -744,10 +744,34 @@ TEST(JudgeFlow, LoginThenSteps) {
 // --- the matrix and the judge agree -------------------------------------------------------------
 
 // IdealMeta is GitLab's access[].meta for a repository of `name`: root_namespace_id is the
-// top-level group, or the personal namespace of the owner when the world gives its id.
-Json IdealMeta(const protocol::World& world, const std::string& name) {
+// top-level group, or the personal namespace of the owner when the world gives its id; with
+// protected tags on and tag rules, tag_deny_access_patterns for `user` (the service's
+// tag_deny_access_patterns: one list per granted push/delete, `*` both; admins none denied).
+Json IdealMeta(const protocol::World& world, const std::string& name, const protocol::User* user,
+               const Json& actions) {
   const protocol::Project* p = world.FindProject(name);
   Json meta = {{"project_path", name}, {"project_id", p->id}};
+  if (user != nullptr && world.instance().protected_tags &&
+      !p->container_protection_tag_rules.empty()) {
+    Json deny = Json::object();
+    for (const auto& a : actions) {
+      for (const char* kind : {"push", "delete"}) {
+        if (a == kind || a == "*") deny[kind] = Json::array();
+      }
+    }
+    const auto role = EffectiveRole(world, user->username, p->path);
+    const int level = user->admin ? 100 : role ? static_cast<int>(*role) : 0;
+    for (const auto& rule : p->container_protection_tag_rules) {
+      if (deny.contains("push") && static_cast<int>(rule.minimum_access_level_for_push) > level) {
+        deny["push"].push_back(rule.tag_name_pattern);
+      }
+      if (deny.contains("delete") &&
+          static_cast<int>(rule.minimum_access_level_for_delete) > level) {
+        deny["delete"].push_back(rule.tag_name_pattern);
+      }
+    }
+    meta["tag_deny_access_patterns"] = deny;
+  }
   const auto groups = world.AncestorGroups(name);
   if (!groups.empty()) {
     meta["root_namespace_id"] = groups.front()->id;
@@ -783,9 +807,10 @@ StepOutput IdealGitLabAnswer(const Case& c) {
   Json claims = {{"iss", "gitlab-issuer"}, {"aud", "container_registry"}, {"iat", kNow},
                  {"nbf", kNow - 5},        {"exp", kNow + 300},           {"jti", "j"}};
   std::string auth_type = "none";
+  const protocol::User* user = nullptr;
   if (cred.is_string()) {
     const protocol::Credential* credential = world.FindCredential(cred.get<std::string>());
-    const protocol::User* user = ActingUser(world, *credential);
+    user = ActingUser(world, *credential);
     if (user != nullptr) claims["sub"] = user->username;
     switch (credential->kind) {
       case protocol::CredentialKind::kPassword:
@@ -816,7 +841,7 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     }
     Json entry = {{"type", type}, {"name", name}, {"actions", {action}}};
     if (type == "repository") {
-      entry["meta"] = IdealMeta(world, name);
+      entry["meta"] = IdealMeta(world, name, user, entry["actions"]);
     }
     access.push_back(entry);
   };
@@ -824,7 +849,7 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     Json entry = {{"type", a["type"]}, {"name", a["name"]}, {"actions", a["actions"]}};
     if (a["type"] == "repository") {
       const std::string name = a["name"].get<std::string>();
-      entry["meta"] = IdealMeta(world, name);
+      entry["meta"] = IdealMeta(world, name, user, a["actions"]);
     }
     access.push_back(entry);
   }

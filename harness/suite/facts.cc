@@ -25,13 +25,51 @@ bool InGroup(const p::World& world, std::string_view path, std::string_view grou
   return false;
 }
 
+// LogsIn: whether GitLab lets the acting user of `c` authenticate (cases/README.md "Facts",
+// state). A person logs in unless blocked or their password expired (User#
+// can_log_in_with_non_expired_password?; bots are exempt from expiry). Bots' access tokens
+// work even when the bot is blocked (personal_access_token_check: `|| project_bot? ||
+// service_account?`), and a bot's job runs when the bot can read the job's project
+// (build_access_token_check: bot_user_can_read_project?; read_project is a member's, or any
+// non-external user's on an internal project, or anyone's on a public one).
+bool LogsIn(const p::World& world, const p::Credential& c, const p::User& user) {
+  const bool can_log_in =
+      user.state == p::UserState::kActive && !(user.password_expired && !user.bot);
+  if (can_log_in || !user.bot) return can_log_in;
+  switch (c.kind) {
+    case p::CredentialKind::kPersonalAccessToken:
+    case p::CredentialKind::kProjectAccessToken:
+    case p::CredentialKind::kGroupAccessToken:
+      return true;
+    case p::CredentialKind::kJobToken: {
+      const p::Project* project = world.ProjectOf(c);
+      if (project == nullptr) return false;
+      if (project->visibility == p::Visibility::kPublic) return true;
+      if (project->visibility == p::Visibility::kInternal && !user.external) return true;
+      return EffectiveRole(world, user.username, project->path).has_value();
+    }
+    default:
+      return false;
+  }
+}
+
 // JobRelation: token-auth.md §3.7 (Ci::JobToken::Scope#accessible?) and §9: own project first,
 // then the target's inbound setting (off → every project counts as allowed), then the
 // allowlist: the job's project itself, or a "group:" entry naming the job project's group or an
 // ancestor of it.
+// The job project's outbound setting (Ci::JobToken::Scope#outbound_accessible?) comes before
+// the target's inbound one: a private target missing from an enabled outbound allowlist is
+// "not-allowlisted" whatever the target says.
 std::string JobRelation(const p::World& world, const p::Project& job_project,
                         const p::Project& target) {
   if (p::EqualsIgnoreAsciiCase(job_project.path, target.path)) return "own";
+  const p::JobTokenScope& outbound = job_project.job_token_scope;
+  if (outbound.outbound_enabled && target.visibility == p::Visibility::kPrivate &&
+      std::none_of(
+          outbound.outbound_allowlist.begin(), outbound.outbound_allowlist.end(),
+          [&](const std::string& path) { return p::EqualsIgnoreAsciiCase(path, target.path); })) {
+    return "not-allowlisted";
+  }
   if (!target.job_token_scope.inbound_enabled) return "inbound-disabled";
   for (const auto& entry : target.job_token_scope.allowlist) {
     if (entry.kind == p::AllowlistEntry::Kind::kProject) {
@@ -123,8 +161,8 @@ const std::vector<FactSpec>& FactSchema() {
         "group_access_token", "oauth_token", "deploy_token", "group_deploy_token", "job_token"}},
       {"state",
        FactType::kEnum,
-       {"active", "expires_today", "expired", "revoked", "blocked_user", "finished_job",
-        "wrong_secret", "wrong_username"}},
+       {"active", "expires_today", "expired", "revoked", "blocked_user", "expired_password",
+        "finished_job", "wrong_secret", "wrong_username"}},
       {"scopes", FactType::kSet, {}},
       {"abilities", FactType::kSet, {}},
       {"user_admin", FactType::kBool, {}},
@@ -148,6 +186,7 @@ const std::vector<FactSpec>& FactSchema() {
       {"repository_enabled", FactType::kBool, {}},
       {"pending_delete", FactType::kBool, {}},
       {"push_protection", FactType::kEnum, {"none", "maintainer", "owner", "admin", "n/a"}},
+      {"tag_rules", FactType::kBool, {}},
       {"relation",
        FactType::kEnum,
        {"own", "group", "other", "allowlisted", "not-allowlisted", "inbound-disabled", "member",
@@ -188,6 +227,7 @@ std::optional<FactValue> Facts::Get(std::string_view name) const {
   if (name == "repository_enabled") return repository_enabled;
   if (name == "pending_delete") return pending_delete;
   if (name == "push_protection") return push_protection;
+  if (name == "tag_rules") return tag_rules;
   if (name == "protected_containers") return protected_containers;
   if (name == "relation") return relation;
   return std::nullopt;
@@ -243,8 +283,8 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
       f.state = std::string(MutationName(subject.mutation));
     } else if (c->state != p::CredentialState::kActive) {
       f.state = std::string(p::Name(c->state));
-    } else if (user != nullptr && user->state == p::UserState::kBlocked) {
-      f.state = "blocked_user";
+    } else if (user != nullptr && !LogsIn(world, *c, *user)) {
+      f.state = user->state == p::UserState::kBlocked ? "blocked_user" : "expired_password";
     }
     if (c->kind == p::CredentialKind::kJobToken) {
       const p::Job* job = world.JobOf(*c);
@@ -274,6 +314,8 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
   f.repository_enabled = project->repository_enabled;
   f.pending_delete = project->pending_delete;
   f.push_protection = PushProtection(*project);
+  f.tag_rules =
+      world.instance().protected_tags && !project->container_protection_tag_rules.empty();
   if (user != nullptr) {
     if (auto role = EffectiveRole(world, user->username, project->path)) {
       f.role = std::string(p::Name(*role));

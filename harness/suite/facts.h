@@ -12,7 +12,9 @@
 //     not-allowlisted / inbound-disabled (token-auth.md §3.7, §9: a "group:" allowlist entry
 //     counts when it is the job project's group or an ancestor of it); users member /
 //     non-member; anonymous none;
-//   - state: the credential's state from the world, then blocked_user (owner blocked),
+//   - state: the credential's state from the world, then blocked_user (owner blocked; a blocked
+//     bot's access tokens, and its jobs on projects it can read, still log in) or
+//     expired_password (a person whose password expired),
 //     finished_job (job not running/canceling, or erased: token-auth.md §9), or the mutation
 //     (wrong_secret / wrong_username).
 // Abilities are not facts of the world: the rules engine fills Facts::abilities from its
@@ -85,6 +87,7 @@ struct Facts {
   // Subject.
   std::string kind = "anonymous";      // protocol::Name(CredentialKind) or "anonymous"
   std::string state = "active";        // active|expires_today|expired|revoked|blocked_user|
+                                       // expired_password|
                                        // finished_job|wrong_secret|wrong_username
   std::vector<std::string> scopes;     // the credential's token scopes, sorted, unique
   std::vector<std::string> abilities;  // filled by the rules engine, sorted, unique
@@ -112,6 +115,9 @@ struct Facts {
   // whose pattern matches the project's own path (none|maintainer|owner|admin; "n/a" for the
   // catalog). A fact of the world: whether it stops anyone is the rules' business.
   std::string push_protection = "none";
+  // tag_rules: the project has container protection tag rules and the instance sends them
+  // (instance.protected_tags), so tokens carry tag_deny_access_patterns. False for the catalog.
+  bool tag_rules = false;
   std::string relation = "none";  // see the header comment; "n/a" for the catalog
 
   // Get returns the fact called `name` (FactSchema spelling), or nullopt for an unknown name.

@@ -39,6 +39,7 @@ bool Facts::*BoolMemberOf(std::string_view name) {
   if (name == "builds_enabled") return &Facts::builds_enabled;
   if (name == "repository_enabled") return &Facts::repository_enabled;
   if (name == "pending_delete") return &Facts::pending_delete;
+  if (name == "tag_rules") return &Facts::tag_rules;
   return nullptr;
 }
 

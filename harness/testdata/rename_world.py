@@ -80,6 +80,8 @@ def main():
                 ("group:" + path(e[6:])) if e.startswith("group:") else path(e)
                 for e in scope.get("allowlist", [])
             ]
+            if "outbound_allowlist" in scope:
+                scope["outbound_allowlist"] = [path(e) for e in scope["outbound_allowlist"]]
         p.pop("description", None)
     job_ids = {}
     for j in world.get("jobs", []):

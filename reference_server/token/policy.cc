@@ -139,9 +139,46 @@ std::optional<AuthFailure> InactiveReason(const Credential& c, const AuthContext
   return state == CredentialState::kRevoked ? AuthFailure::kRevoked : AuthFailure::kExpired;
 }
 
+// CanLogInWithNonExpiredPassword: `can?(:log_in) && !password_expired_if_applicable?` — not
+// blocked, and no expired password (bots are exempt from expiry).
+// GitLab: app/models/user.rb#can_log_in_with_non_expired_password? @ gitlab-fork@57ff0d23
+// GitLab: app/models/user.rb#password_expired_if_applicable? (`return false if bot?`) @ gitlab-fork@57ff0d23
+bool CanLogInWithNonExpiredPassword(const User& user) {
+  if (user.state != UserState::kActive) return false;
+  return !(user.password_expired && !user.bot);
+}
+
+// CanReadProject is ProjectPolicy read_project for a signed-in user: public projects, internal
+// ones for non-external users, and any project the user is a member of (guest+, inherited from
+// groups, the personal namespace's owner). `rule { blocked }` prevents only create_pipeline, so
+// a blocked user keeps read_project.
+// GitLab: app/policies/project_policy.rb#rule { guest | public_user_access | internal_access } (read_project) @ gitlab-fork@431c9f73
+// GitLab: app/policies/project_policy.rb#rule { blocked }.policy (prevent :create_pipeline) @ gitlab-fork@431c9f73
+bool CanReadProject(const World& world, const User& user, const Project& project) {
+  if (project.visibility == Visibility::kPublic) return true;
+  if (project.visibility == Visibility::kInternal && !user.external) return true;
+  return EffectiveRole(world, user, project).has_value();
+}
+
+// BotUserCanReadProject: a project bot or service account who can read the project.
+// GitLab: lib/gitlab/auth.rb#bot_user_can_read_project? @ gitlab-fork@0961072f
+bool BotUserCanReadProject(const World& world, const User& user, const Project& project) {
+  return user.bot && CanReadProject(world, user, project);
+}
+
+// LogInFailure names why CanLogInWithNonExpiredPassword is false (GitLab gives no reason: the
+// check returns nil and the login fails with 401; the code is for logs and tests).
+// GitLab: app/models/user.rb#can_log_in_with_non_expired_password? (`can?(:log_in)`: blocked; `password_expired_if_applicable?`) @ gitlab-fork@57ff0d23
+AuthFailure LogInFailure(const User& user) {
+  return user.state != UserState::kActive ? AuthFailure::kUserBlocked
+                                          : AuthFailure::kPasswordExpired;
+}
+
 // #2 build_access_token_check: login must be exactly `gitlab-ci-token`; the job must be running or
 // canceling (§9), not erased, its project not pending deletion and with CI enabled; a job user
-// must be able to log in (or be a bot); a job without a user authenticates as `ci`.
+// must be able to log in with a non-expired password, or be a bot who can read the job's project
+// (a blocked project bot or service account still runs its jobs); a job without a user
+// authenticates as `ci`.
 // GitLab: lib/gitlab/auth.rb#build_access_token_check @ gitlab-fork@0961072f
 // GitLab: app/finders/ci/auth_job_finder.rb#validate_job! @ gitlabhq@01afc4b8
 Check BuildAccessTokenCheck(const World& world, std::string_view login, const Credential* found,
@@ -178,7 +215,9 @@ Check BuildAccessTokenCheck(const World& world, std::string_view login, const Cr
   }
   const User* user = world.FindUser(*job->user);
   if (user == nullptr) return Rejected(AuthFailure::kUnknownSecret);
-  if (user->state != UserState::kActive && !user->bot) return Rejected(AuthFailure::kUserBlocked);
+  if (!CanLogInWithNonExpiredPassword(*user) && !BotUserCanReadProject(world, *user, *project)) {
+    return Rejected(LogInFailure(*user));
+  }
   r.type = AuthType::kBuild;
   r.user = user;
   return Matched(r);
@@ -193,7 +232,7 @@ Check OAuthAccessTokenCheck(const World& world, const Credential* found, const A
   if (!HasLoginScope(world, *found, /*oauth=*/true)) return Rejected(AuthFailure::kNoValidScope);
   const User* user = world.UserOf(*found);
   if (user == nullptr) return Rejected(AuthFailure::kUnknownSecret);
-  if (user->state != UserState::kActive) return Rejected(AuthFailure::kUserBlocked);
+  if (!CanLogInWithNonExpiredPassword(*user)) return Rejected(LogInFailure(*user));
   AuthResult r;
   r.type = AuthType::kOAuth;
   r.credential = found;
@@ -216,7 +255,7 @@ Check PersonalAccessTokenCheck(const World& world, const Credential* found,
   if (!HasLoginScope(world, *found, /*oauth=*/false)) return Rejected(AuthFailure::kNoValidScope);
   const User* user = world.UserOf(*found);
   if (user == nullptr) return Rejected(AuthFailure::kUnknownSecret);
-  if (user->state != UserState::kActive && !user->bot) return Rejected(AuthFailure::kUserBlocked);
+  if (!CanLogInWithNonExpiredPassword(*user) && !user->bot) return Rejected(LogInFailure(*user));
   AuthResult r;
   r.type = AuthType::kPersonalAccessToken;
   r.credential = found;
@@ -267,7 +306,7 @@ Expected<Check, AuthFailure> PasswordCheck(const World& world, std::string_view 
   if (user == nullptr || !EqualsIgnoreAsciiCase(user->username, found->user)) {
     return Rejected(AuthFailure::kWrongUsername);
   }
-  if (user->state != UserState::kActive) return Rejected(AuthFailure::kUserBlocked);
+  if (!CanLogInWithNonExpiredPassword(*user)) return Rejected(LogInFailure(*user));
   // NEGATIVE CONTROL accept-password-with-2fa: a 2FA user's password authenticates.
   if (user->two_factor && !ctx.misbehaviours.Has(Misbehaviour::kAcceptPasswordWith2fa)) {
     return Unexpected<AuthFailure>(AuthFailure::kTwoFactorRequired);
@@ -336,14 +375,24 @@ bool UserCanReadImages(const World& world, const User* user, const Project& proj
   return false;
 }
 
-// JobTokenAllowlisted: the target's inbound job token scope admits the job's project — the
-// setting is off (every project counts as allowed, §9), the job runs in the target itself, or
-// the allowlist names the job's project or a group containing it.
-// NEGATIVE CONTROL ignore-job-token-allowlist: the allowlist is skipped.
+// JobTokenAllowlisted is Ci::JobToken::Scope#accessible?: the job runs in the target itself;
+// or both directions admit it — outbound: the job project's outbound setting is off, the target
+// is not private, or the job project's outbound allowlist names it; inbound: the target's
+// setting is off (every project counts as allowed, §9), or its allowlist names the job's
+// project or a group containing it.
+// NEGATIVE CONTROL ignore-job-token-allowlist: both allowlists are skipped.
 // GitLab: app/models/ci/job_token/scope.rb#accessible? / inbound_accessible? @ gitlabhq@039951a8
+// GitLab: app/models/ci/job_token/scope.rb#outbound_accessible? @ gitlabhq@039951a8
 bool JobTokenAllowlisted(const Project& source, const Project& target, const Misbehaviours& m) {
-  if (m.Has(Misbehaviour::kIgnoreJobTokenAllowlist)) return true;
-  if (!target.job_token_scope.inbound_enabled || source.id == target.id) return true;
+  if (m.Has(Misbehaviour::kIgnoreJobTokenAllowlist) || source.id == target.id) return true;
+  if (source.job_token_scope.outbound_enabled && target.visibility == Visibility::kPrivate) {
+    const auto& out = source.job_token_scope.outbound_allowlist;
+    const bool listed = std::any_of(out.begin(), out.end(), [&](const std::string& path) {
+      return EqualsIgnoreAsciiCase(path, target.path);
+    });
+    if (!listed) return false;
+  }
+  if (!target.job_token_scope.inbound_enabled) return true;
   for (const protocol::AllowlistEntry& e : target.job_token_scope.allowlist) {
     if (e.kind == protocol::AllowlistEntry::Kind::kProject &&
         EqualsIgnoreAsciiCase(e.path, source.path)) {
@@ -681,6 +730,43 @@ bool PushProtected(const World& world, const AuthResult& auth,
 // Public API
 // ---------------------------------------------------------------------------------------------
 
+// Protected container tags (GitLab 17.9+ behind container_registry_protected_tags): `*` expands
+// to push and delete, pull is not covered; admins (can_admin_all_resources?, admin mode does not
+// apply at /jwt/auth) get an empty list per action; otherwise a rule denies its pattern for an
+// action whose minimum level (maintainer 40, owner 50, admin 60) is above the caller's project
+// authorization level (max_member_access_for_project: 0 without one).
+// GitLab: app/services/auth/container_registry_authentication_service.rb#tag_deny_access_patterns @ gitlabhq@de09f039
+// GitLab: app/models/container_registry/protection/tag_rule.rb#push_restricted? / delete_restricted? @ gitlabhq@9df378cb
+std::optional<TagDenyPatterns> TagDenyAccessPatterns(const World& world, const AuthResult& auth,
+                                                     const Project& project,
+                                                     const std::vector<std::string>& actions) {
+  if (auth.user == nullptr || !world.instance().protected_tags ||
+      project.container_protection_tag_rules.empty()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> check;
+  const bool star = std::find(actions.begin(), actions.end(), "*") != actions.end();
+  for (const std::string& a : star ? std::vector<std::string>{"push", "delete"} : actions) {
+    if (a != "pull" && std::find(check.begin(), check.end(), a) == check.end()) check.push_back(a);
+  }
+  TagDenyPatterns out;
+  for (const std::string& a : check) out.emplace_back(a, std::vector<std::string>{});
+  if (auth.user->admin) return out;
+  const int level = Level(EffectiveRole(world, *auth.user, project));
+  for (const protocol::ContainerProtectionTagRule& rule : project.container_protection_tag_rules) {
+    for (auto& [action, patterns] : out) {
+      const protocol::ProtectionLevel min = action == "push" ? rule.minimum_access_level_for_push
+                                            : action == "delete"
+                                                ? rule.minimum_access_level_for_delete
+                                                : protocol::ProtectionLevel::kMaintainer;
+      if ((action == "push" || action == "delete") && static_cast<int>(min) > level) {
+        patterns.push_back(rule.tag_name_pattern);
+      }
+    }
+  }
+  return out;
+}
+
 // GitLab: app/controllers/jwt_controller.rb#additional_params (`auth_type: @authentication_result.type`) @ skratsch-solutions@47e1c312
 std::string_view AuthTypeName(AuthType type) {
   switch (type) {
@@ -830,6 +916,8 @@ std::string_view CodeName(AuthFailure code) {
       return "password_auth_disabled";
     case AuthFailure::kTwoFactorRequired:
       return "two_factor_required";
+    case AuthFailure::kPasswordExpired:
+      return "password_expired";
   }
   return "unknown";
 }

@@ -164,6 +164,7 @@ enum class AuthFailure {
   kBuildsDisabled,           // the job's project has CI disabled (spec: 401)
   kPasswordAuthDisabled,     // password_authentication_enabled_for_git is off
   kTwoFactorRequired,        // password of a 2FA user (MissingPersonalAccessTokenError → 401)
+  kPasswordExpired,          // owner (or job user) whose password expired (not a bot)
 };
 
 // CodeName returns the stable snake_case name of `code` ("wrong_username", ...).
@@ -197,6 +198,19 @@ protocol::Expected<AuthResult, AuthFailure> Authenticate(
 // each `scope` query value split on runs of ASCII whitespace (Ruby's String#split with no
 // argument), empty pieces dropped (§3.1).
 std::vector<std::string> SplitScopeParams(const std::vector<std::string>& values);
+
+// TagDenyPatterns is access[].meta.tag_deny_access_patterns: for each granted action that tag
+// protection covers (push, delete; `*` stands for both), the tag name patterns the caller may
+// not write. Ordered by action as GitLab's hash is built, patterns in rule order.
+using TagDenyPatterns = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// TagDenyAccessPatterns returns the member for a granted repository access of `project`, or
+// nullopt when GitLab sends none: no current user (deploy tokens, jobs without a user), the
+// instance's protected_tags flag off, or a project without tag rules. Admins get empty lists.
+std::optional<TagDenyPatterns> TagDenyAccessPatterns(const protocol::World& world,
+                                                     const AuthResult& auth,
+                                                     const protocol::Project& project,
+                                                     const std::vector<std::string>& actions);
 
 // EffectiveRole is the user's role in the project: the highest of the direct project membership
 // and the memberships of every ancestor group (membership is inherited downwards), or nullopt;

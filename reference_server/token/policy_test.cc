@@ -338,6 +338,29 @@ const AuthCase kDefaultAuthCases[] = {
     {"deploy token virtual registry only authenticates", "@private-enabled-deploy-virtual-registry",
      "@private-enabled-deploy-virtual-registry", AuthType::kDeployToken},
     {"external user's job", "gitlab-ci-token", "@job-117", AuthType::kBuild, {}, "xavi-external"},
+    // A user whose password expired: password, PAT, OAuth and her job all fail (issue 8).
+    {"expired password: password", "pam-expired", "@pam-expired-password", std::nullopt,
+     AuthFailure::kPasswordExpired},
+    {"expired password: pat", "x", "@pam-pat-read-write-registry", std::nullopt,
+     AuthFailure::kPasswordExpired},
+    {"expired password: oauth", "x", "@pam-oauth-api", std::nullopt, AuthFailure::kPasswordExpired},
+    {"expired password: job", "gitlab-ci-token", "@job-120", std::nullopt,
+     AuthFailure::kPasswordExpired},
+    // A blocked service account: its PAT logs in; its job runs where it can read the project.
+    {"blocked service account pat",
+     "x",
+     "@svc-pat-read-write-registry",
+     AuthType::kPersonalAccessToken,
+     {},
+     "svc-blocked"},
+    {"blocked service account job, readable project",
+     "gitlab-ci-token",
+     "@job-121",
+     AuthType::kBuild,
+     {},
+     "svc-blocked"},
+    {"blocked service account job, unreadable project", "gitlab-ci-token", "@job-122", std::nullopt,
+     AuthFailure::kUserBlocked},
 };
 
 class DefaultAuthTest : public testing::TestWithParam<AuthCase> {};
@@ -1050,6 +1073,27 @@ const AzCase kDefaultAzCases[] = {
      {R(kPrivEnabled, "pull")},
      kNoAbility403,
      {}},
+    // The outbound job token scope of acme/outbound-ci names only acme/private-enabled: the job
+    // reaches it, not acme/private-private (whose inbound allowlist admits acme/outbound-ci),
+    // and public projects are not limited by it.
+    {"outbound listed private",
+     "job-123",
+     {R(kPrivEnabled, "pull")},
+     kOk,
+     {A(kPrivEnabled, {"pull"})}},
+    {"outbound unlisted private", "job-123", {R(kPrivPrivate, "pull")}, kOk, {}},
+    {"outbound public", "job-123", {R(kPubEnabled, "pull")}, kOk, {A(kPubEnabled, {"pull"})}},
+    {"outbound inbound-disabled private", "job-123", {R(kLib, "pull")}, kOk, {}},
+    {"blocked service account job own push",
+     "job-121",
+     {R(kAppCi, "pull,push")},
+     kOk,
+     {A(kAppCi, {"pull", "push"})}},
+    {"blocked service account pat member push",
+     "svc-pat-read-write-registry",
+     {R(kAppCi, "pull,push")},
+     kOk,
+     {A(kAppCi, {"pull", "push"})}},
     {"ci internal", "job-105", {R(kIntEnabled, "pull")}, kOk, {}},
     {"ci private allowlisted", "job-105", {R(kPrivEnabled, "pull")}, kOk, {}},
     {"ci no scope", "job-105", {}, kOk, {}},
@@ -1695,6 +1739,43 @@ TEST(CredentialIndex, FindsEverySecretExactly) {
   }
   EXPECT_EQ(index.FindBySecret(""), nullptr);
   EXPECT_EQ(CredentialIndex().FindBySecret("glpat-dana-api"), nullptr);
+}
+
+// access[].meta.tag_deny_access_patterns over the default world's two tag rules on
+// acme/protected-tags (`^v[0-9]+\.[0-9]+\.[0-9]+$`: maintainer/maintainer; `^release-.*`:
+// owner/admin) — the service's tag_deny_access_patterns at gitlabhq@de09f039.
+TEST(TagDenyAccessPatterns, FollowsRulesLevelsAndActions) {
+  const Harness h(DefaultWorld());
+  const protocol::Project& project = *h.world.FindProject("acme/protected-tags");
+  const std::string semver = "^v[0-9]+\\.[0-9]+\\.[0-9]+$";
+  const std::string release = "^release-.*";
+  auto deny = [&](const std::string& id, std::vector<std::string> actions) {
+    auto auth = h.LoginAs(id);
+    EXPECT_TRUE(auth.has_value()) << id;
+    return auth ? TagDenyAccessPatterns(h.world, *auth, project, actions)
+                : std::optional<TagDenyPatterns>();
+  };
+  using P = TagDenyPatterns;
+  // A developer may write neither; pull is not covered; actions keep their order.
+  EXPECT_EQ(deny("dana-pat-read-write-registry", {"pull", "push"}),
+            (P{{"push", {semver, release}}}));
+  EXPECT_EQ(deny("dana-pat-read-write-registry", {"pull"}), P{});
+  // A maintainer pushes semantic versions, not release-*; deleting release-* needs an admin.
+  EXPECT_EQ(deny("max-pat-read-write-registry", {"push", "delete"}),
+            (P{{"push", {release}}, {"delete", {release}}}));
+  // `*` stands for push and delete.
+  EXPECT_EQ(deny("olga-pat-api", {"*"}), (P{{"push", {}}, {"delete", {release}}}));
+  // Admins get empty lists; deploy tokens and user-less jobs no member at all.
+  EXPECT_EQ(deny("ada-pat-api", {"*"}), (P{{"push", {}}, {"delete", {}}}));
+  EXPECT_EQ(deny("private-enabled-deploy-read-write", {"pull", "push"}), std::nullopt);
+  EXPECT_EQ(deny("job-105", {"pull"}), std::nullopt);
+  // A job acts as its user (dana, developer).
+  EXPECT_EQ(deny("job-108", {"push"}), (P{{"push", {semver, release}}}));
+  // Projects without tag rules get none.
+  auto dana = h.LoginAs("dana-pat-read-write-registry");
+  ASSERT_TRUE(dana.has_value());
+  EXPECT_EQ(TagDenyAccessPatterns(h.world, *dana, *h.world.FindProject("acme/app-ci"), {"push"}),
+            std::nullopt);
 }
 
 }  // namespace

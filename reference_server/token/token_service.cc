@@ -654,6 +654,14 @@ std::optional<TokenService::Issued> TokenService::Issue(const AuthResult& auth,
                  a.project->personal && owner != nullptr && owner->namespace_id) {
         meta["root_namespace_id"] = *owner->namespace_id;
       }
+      // tag_deny_access_patterns: only with the protected-tags flag, tag rules and a user.
+      // NEGATIVE CONTROL omit-tag-deny-patterns: the member is left out.
+      auto deny = TagDenyAccessPatterns(world, auth, *a.project, a.actions);
+      if (deny && !config_.misbehaviours.Has(Misbehaviour::kOmitTagDenyPatterns)) {
+        nlohmann::json patterns = nlohmann::json::object();
+        for (const auto& [action, list] : *deny) patterns[action] = list;
+        meta["tag_deny_access_patterns"] = std::move(patterns);
+      }
       entry["meta"] = std::move(meta);
     }
     access.push_back(std::move(entry));

@@ -221,6 +221,23 @@ TEST_F(TokenServiceTest, ClaimsMatchGitLab) {
       "root_namespace_id":10}}])"));
 }
 
+// acme/protected-tags has protected tag rules and the default world turns protected tags on:
+// meta carries tag_deny_access_patterns; a pull-only grant an empty one (GitLab's
+// `index_with { [] }` over no push/delete action, kept by `.compact`).
+TEST_F(TokenServiceTest, ProtectedTagsInMeta) {
+  TokenService s(Config());
+  auto access_of = [&](const std::string& scope) {
+    const net::HttpResponse r =
+        s.Handle(Request("GET", kAuth + "&scope=" + scope, Basic("dana-pat-read-write-registry")));
+    return Verified(TokenOf(r)).claims.raw["access"];
+  };
+  EXPECT_EQ(access_of("repository:acme/protected-tags:pull")[0]["meta"]["tag_deny_access_patterns"],
+            json::object());
+  EXPECT_EQ(
+      access_of("repository:acme/protected-tags:pull,push")[0]["meta"]["tag_deny_access_patterns"],
+      json::parse(R"({"push":["^v[0-9]+\\.[0-9]+\\.[0-9]+$","^release-.*"]})"));
+}
+
 // §3.8: the nested `user` JWT: same key, {user_info, jti, iat, nbf, exp = iat + 60}.
 TEST_F(TokenServiceTest, NestedUserJwtForUser) {
   TokenService s(Config());
@@ -1021,7 +1038,7 @@ TEST(MisbehaviourPoints, EachTokenServiceSwitchAppearsExactlyOnce) {
     token_service_switches += want;
     EXPECT_EQ(count(enumerator(info.name)), want) << enumerator(info.name);
   }
-  EXPECT_EQ(token_service_switches, 19u);
+  EXPECT_EQ(token_service_switches, 20u);
 }
 
 // ---------------------------------------------------------------------------------------------
