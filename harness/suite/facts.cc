@@ -314,8 +314,7 @@ Facts ComputeFacts(const p::World& world, const Subject& subject, const p::Proje
   f.repository_enabled = project->repository_enabled;
   f.pending_delete = project->pending_delete;
   f.push_protection = PushProtection(*project);
-  f.tag_rules =
-      world.instance().protected_tags && !project->container_protection_tag_rules.empty();
+  f.tag_rules = world.instance().protected_tags && !project->container_protection_tag_rules.empty();
   if (user != nullptr) {
     if (auto role = EffectiveRole(world, user->username, project->path)) {
       f.role = std::string(p::Name(*role));
