@@ -1026,7 +1026,8 @@ class WorldLoader {
     static constexpr std::string_view kGroupDeploy[] = {
         "id",   "kind",     "secret", "description", "group",
         "name", "username", "scopes", "revoked",     "expires_at"};
-    static constexpr std::string_view kJobToken[] = {"id", "kind", "secret", "description", "job"};
+    static constexpr std::string_view kJobToken[] = {"id",          "kind", "secret",
+                                                     "description", "job",  "jwt_expired"};
     switch (kind) {
       case CredentialKind::kPassword:
         return kPassword;
@@ -1317,6 +1318,7 @@ class WorldLoader {
           cred.project = j->project;
           cred.user = j->user.value_or("");
           cred.login_username = "gitlab-ci-token";  // Gitlab::Auth::CI_JOB_USER
+          cred.jwt_expired = OptionalBool(c, p, "jwt_expired").value_or(false);
           break;
         }
       }
@@ -1340,6 +1342,8 @@ class WorldLoader {
       }
       if (cred.revoked) {
         cred.state = CredentialState::kRevoked;
+      } else if (cred.jwt_expired) {
+        cred.state = CredentialState::kExpired;
       } else if (cred.expires_at) {
         const int64_t day = DaysFromCivil(*cred.expires_at);
         cred.state = day < today_    ? CredentialState::kExpired

@@ -262,6 +262,8 @@ struct Credential {
   std::vector<std::string> scopes;  // as written, in order
   bool revoked = false;
   std::optional<CivilDate> expires_at;  // UTC calendar date; nullopt: never expires
+  bool jwt_expired = false;  // job token: a JWT-format token (GitLab's `ci_job_token_jwt`) whose
+                             // `exp` has passed; GitLab cannot decode it and answers 401
   CredentialState state = CredentialState::kActive;
   std::string description;
 };

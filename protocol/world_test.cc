@@ -228,6 +228,27 @@ TEST(World, LoadsPasswordExpiryServiceAccountsAndOutboundScope) {
   EXPECT_EQ(group_entry.error().pointer, "/projects/0/job_token_scope/outbound_allowlist/0");
 }
 
+// jobs' tokens may be JWT-format tokens past their `exp` (jwt_expired): state expired.
+TEST(World, LoadsExpiredJwtJobTokens) {
+  auto w =
+      ParseWorld(Replace(R"({"id": "job-8", "kind": "job_token", "job": 8, "secret": "glcbt-8"})",
+                         R"({"id": "job-8", "kind": "job_token", "job": 8, "secret": "glcbt-8",
+                  "jwt_expired": true})"),
+                 Context());
+  ASSERT_TRUE(w.has_value()) << DescribeWorldError(w.error());
+  EXPECT_TRUE(w->FindCredential("job-8")->jwt_expired);
+  EXPECT_EQ(w->FindCredential("job-8")->state, CredentialState::kExpired);
+  EXPECT_FALSE(w->FindCredential("job-7")->jwt_expired);
+  EXPECT_EQ(w->FindCredential("job-7")->state, CredentialState::kActive);
+  auto bad =
+      ParseWorld(Replace(R"({"id": "job-8", "kind": "job_token", "job": 8, "secret": "glcbt-8"})",
+                         R"({"id": "job-8", "kind": "job_token", "job": 8, "secret": "glcbt-8",
+                  "jwt_expired": "yes"})"),
+                 Context());
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, WorldErrorCode::kWrongType);
+}
+
 // Names and ids may be "${VAR}" (GitLab's predefined CI variables), expanded before validation.
 TEST(World, ExpandsVariablesInNamesAndIds) {
   const std::map<std::string, std::string> env = {{"GITLAB_USER_LOGIN", "carol"},
@@ -750,7 +771,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_EQ(w->Groups().size(), 3u);
   EXPECT_EQ(w->Projects().size(), 28u);
   EXPECT_EQ(w->Jobs().size(), 23u);
-  EXPECT_EQ(w->Credentials().size(), 97u);
+  EXPECT_EQ(w->Credentials().size(), 98u);
   EXPECT_TRUE(w->FindUser("pam-expired")->password_expired);
   EXPECT_TRUE(w->FindUser("svc-blocked")->bot);
   EXPECT_TRUE(w->FindUser("svc-blocked")->service_account);
@@ -826,7 +847,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_TRUE(w->JobOf(*w->FindCredential("job-109"))->erased);
 
   // Secrets are unique and CredentialsJson has one entry per credential.
-  EXPECT_EQ(CredentialsJson(*w).size(), 97u);
+  EXPECT_EQ(CredentialsJson(*w).size(), 98u);
 }
 
 }  // namespace

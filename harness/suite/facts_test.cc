@@ -138,6 +138,8 @@ const FactCase kFactCases[] = {
     {"expired password pat", "pam-pat-read-write-registry", "acme/app-ci", M::kNone, "state",
      S("expired_password")},
     {"expired password job", "job-120", "acme/app-ci", M::kNone, "state", S("expired_password")},
+    {"expired JWT job token of a running job", "job-101-jwt-expired", "acme/app-ci", M::kNone,
+     "state", S("expired")},
     {"blocked bot pat logs in", "svc-pat-read-write-registry", "acme/app-ci", M::kNone, "state",
      S("active")},
     {"blocked bot job, readable project", "job-121", "acme/app-ci", M::kNone, "state", S("active")},

@@ -2,13 +2,13 @@
 #include "reference_server/api/admin_api.h"
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 #include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "protocol/ascii.h"
 #include "reference_server/token/credential_index.h"
 #include "reference_server/token/policy.h"
 
@@ -16,16 +16,10 @@ namespace regauth::server {
 namespace {
 
 using nlohmann::json;
+using protocol::EqualsIgnoreAsciiCase;
 using protocol::World;
 
 constexpr std::string_view kPrefix = "/api/v4/";
-
-bool IEq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::optional<int64_t> Number(std::string_view s) {
   if (s.empty() || s.size() > 15) return std::nullopt;
@@ -93,7 +87,7 @@ json& Arr(json& doc, const char* key) {
 json* FindBy(json& arr, const char* key, std::string_view value) {
   for (json& e : arr) {
     if (e.is_object() && e.contains(key) && e[key].is_string() &&
-        IEq(e[key].get<std::string>(), value)) {
+        EqualsIgnoreAsciiCase(e[key].get<std::string>(), value)) {
       return &e;
     }
   }
@@ -184,37 +178,43 @@ bool ScopesIn(const json& scopes, const std::set<std::string>& allowed) {
 void RemoveProject(json& doc, const std::string& path) {
   auto& projects = Arr(doc, "projects");
   projects.erase(std::remove_if(projects.begin(), projects.end(),
-                                [&](const json& p) { return IEq(p.value("path", ""), path); }),
+                                [&](const json& p) {
+                                  return EqualsIgnoreAsciiCase(p.value("path", ""), path);
+                                }),
                  projects.end());
   for (json& p : projects) {
     if (!p.contains("job_token_scope")) continue;
     json& list = p["job_token_scope"]["allowlist"];
     if (!list.is_array()) continue;
-    list.erase(std::remove_if(
-                   list.begin(), list.end(),
-                   [&](const json& e) { return e.is_string() && IEq(e.get<std::string>(), path); }),
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const json& e) {
+                                return e.is_string() &&
+                                       EqualsIgnoreAsciiCase(e.get<std::string>(), path);
+                              }),
                list.end());
   }
   std::set<int64_t> jobs;
   auto& js = Arr(doc, "jobs");
   for (const json& j : js) {
-    if (IEq(j.value("project", ""), path)) jobs.insert(j.value("id", int64_t{0}));
+    if (EqualsIgnoreAsciiCase(j.value("project", ""), path)) jobs.insert(j.value("id", int64_t{0}));
   }
-  js.erase(std::remove_if(js.begin(), js.end(),
-                          [&](const json& j) { return IEq(j.value("project", ""), path); }),
+  js.erase(std::remove_if(
+               js.begin(), js.end(),
+               [&](const json& j) { return EqualsIgnoreAsciiCase(j.value("project", ""), path); }),
            js.end());
   auto& creds = Arr(doc, "credentials");
   creds.erase(std::remove_if(creds.begin(), creds.end(),
                              [&](const json& c) {
-                               return IEq(c.value("project", ""), path) ||
+                               return EqualsIgnoreAsciiCase(c.value("project", ""), path) ||
                                       (c.contains("job") && jobs.count(c.value("job", int64_t{0})));
                              }),
               creds.end());
 }
 
 bool Under(std::string_view path, std::string_view group) {
-  return IEq(path, group) || (path.size() > group.size() && path[group.size()] == '/' &&
-                              IEq(path.substr(0, group.size()), group));
+  return EqualsIgnoreAsciiCase(path, group) ||
+         (path.size() > group.size() && path[group.size()] == '/' &&
+          EqualsIgnoreAsciiCase(path.substr(0, group.size()), group));
 }
 
 void RemoveGroup(json& doc, const std::string& path) {
@@ -238,7 +238,8 @@ void RemoveGroup(json& doc, const std::string& path) {
     if (!list.is_array()) continue;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const json& e) {
-                                return e.is_string() && IEq(e.get<std::string>(), "group:" + path);
+                                return e.is_string() &&
+                                       EqualsIgnoreAsciiCase(e.get<std::string>(), "group:" + path);
                               }),
                list.end());
   }
@@ -248,7 +249,7 @@ void RemoveUser(json& doc, const std::string& username) {
   std::vector<std::string> personal;
   for (const json& p : Arr(doc, "projects")) {
     const std::string pp = p.value("path", "");
-    if (IEq(pp.substr(0, pp.rfind('/')), username)) personal.push_back(pp);
+    if (EqualsIgnoreAsciiCase(pp.substr(0, pp.rfind('/')), username)) personal.push_back(pp);
   }
   for (const std::string& p : personal) RemoveProject(doc, p);
   for (const char* key : {"groups", "projects"}) {
@@ -256,23 +257,29 @@ void RemoveUser(json& doc, const std::string& username) {
       if (!e.contains("members")) continue;
       json& m = e["members"];
       m.erase(std::remove_if(m.begin(), m.end(),
-                             [&](const json& x) { return IEq(x.value("user", ""), username); }),
+                             [&](const json& x) {
+                               return EqualsIgnoreAsciiCase(x.value("user", ""), username);
+                             }),
               m.end());
     }
   }
   for (json& j : Arr(doc, "jobs")) {
     if (j.contains("user") && j["user"].is_string() &&
-        IEq(j["user"].get<std::string>(), username)) {
+        EqualsIgnoreAsciiCase(j["user"].get<std::string>(), username)) {
       j["user"] = nullptr;
     }
   }
   auto& creds = Arr(doc, "credentials");
   creds.erase(std::remove_if(creds.begin(), creds.end(),
-                             [&](const json& c) { return IEq(c.value("user", ""), username); }),
+                             [&](const json& c) {
+                               return EqualsIgnoreAsciiCase(c.value("user", ""), username);
+                             }),
               creds.end());
   auto& users = Arr(doc, "users");
   users.erase(std::remove_if(users.begin(), users.end(),
-                             [&](const json& u) { return IEq(u.value("username", ""), username); }),
+                             [&](const json& u) {
+                               return EqualsIgnoreAsciiCase(u.value("username", ""), username);
+                             }),
               users.end());
 }
 
@@ -368,7 +375,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
   };
   auto user_id = [&](std::string_view username) -> int64_t {
     for (std::size_t i = 0; i < wp->Users().size(); ++i) {
-      if (IEq(wp->Users()[i].username, username)) return static_cast<int64_t>(i) + 1;
+      if (EqualsIgnoreAsciiCase(wp->Users()[i].username, username))
+        return static_cast<int64_t>(i) + 1;
     }
     return 0;
   };
@@ -433,7 +441,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       json out = json::array();
       auto it = query.find("username");
       for (const protocol::User& u : wp->Users()) {
-        if (it == query.end() || IEq(u.username, it->second)) out.push_back(user_json(u));
+        if (it == query.end() || EqualsIgnoreAsciiCase(u.username, it->second))
+          out.push_back(user_json(u));
       }
       return {200, out};
     }
@@ -478,7 +487,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         }
         bool found = false;
         for (json& c : Arr(next, "credentials")) {
-          if (c.value("kind", "") == "password" && IEq(c.value("user", ""), name)) {
+          if (c.value("kind", "") == "password" &&
+              EqualsIgnoreAsciiCase(c.value("user", ""), name)) {
             c["secret"] = password;
             found = true;
           }
@@ -704,7 +714,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       const protocol::Project* t = target ? wp->FindProjectById(*target) : nullptr;
       if (t == nullptr) return {404, {{"message", "404 Project Not Found"}}};
       for (const json& x : scope["allowlist"]) {
-        if (x.is_string() && IEq(x.get<std::string>(), t->path)) {
+        if (x.is_string() && EqualsIgnoreAsciiCase(x.get<std::string>(), t->path)) {
           return {422, {{"message", "Target project is already in the job token scope"}}};
         }
       }
@@ -717,7 +727,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       const protocol::Group* t = target ? wp->FindGroupById(*target) : nullptr;
       if (t == nullptr) return {404, {{"message", "404 Group Not Found"}}};
       for (const json& x : scope["allowlist"]) {
-        if (x.is_string() && IEq(x.get<std::string>(), "group:" + t->path)) {
+        if (x.is_string() && EqualsIgnoreAsciiCase(x.get<std::string>(), "group:" + t->path)) {
           return {422, {{"message", "Target group is already in the job token scope"}}};
         }
       }
@@ -757,7 +767,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
     if (seg.size() == 3 && method == "GET") {
       json out = json::array();
       for (const json& c : doc_.value("credentials", json::array())) {
-        if (c.value("kind", "") != kind || !IEq(c.value(owner_key, ""), path)) continue;
+        if (c.value("kind", "") != kind || !EqualsIgnoreAsciiCase(c.value(owner_key, ""), path))
+          continue;
         json t = {{"id", TokenIdOf(c).value_or(0)},
                   {"name", c.value("name", "")},
                   {"revoked", c.value("revoked", false)},
@@ -799,10 +810,8 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
         cred["role"] = *role;
         bot = std::string(groups ? "group_" : "project_") + std::to_string(groups ? g->id : p->id) +
               "_bot_" + Secret("").substr(0, 8);
-        for (char& ch : bot) {
-          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          if (ch == '-') ch = '_';
-        }
+        bot = protocol::AsciiLower(bot);
+        std::replace(bot.begin(), bot.end(), '-', '_');
         cred["bot_username"] = bot;
       } else {
         std::string username = StrMember(body, "username");
@@ -832,7 +841,7 @@ AdminApi::Reply AdminApi::Route(const std::string& method, const std::string& re
       auto id = Number(seg[3]);
       json next = doc_;
       json* c = id ? FindToken(next, *id, kind.c_str()) : nullptr;
-      if (c == nullptr || !IEq(c->value(owner_key, ""), path)) {
+      if (c == nullptr || !EqualsIgnoreAsciiCase(c->value(owner_key, ""), path)) {
         return {404, {{"message", "404 Token Not Found"}}};
       }
       (*c)["revoked"] = true;

@@ -181,6 +181,12 @@ AuthFailure LogInFailure(const User& user) {
 // authenticates as `ci`.
 // GitLab: lib/gitlab/auth.rb#build_access_token_check @ gitlab-fork@0961072f
 // GitLab: app/finders/ci/auth_job_finder.rb#validate_job! @ gitlabhq@01afc4b8
+// An expired JWT-format job token finds no job (`Ci::JobToken::Jwt.decode` rescues
+// JWT::DecodeError, ExpiredSignature included, and the database lookup of the JWT text finds
+// nothing), so the check returns nil and the login fails with 401 while the job still runs.
+// GitLab: app/finders/ci/auth_job_finder.rb#find_job_by_token @ gitlabhq@01afc4b8
+// GitLab: lib/ci/job_token/jwt.rb#decode, #expire_time @ gitlabhq@0aa1eeb2
+// GitLab: lib/authn/tokens/jwt.rb#rsa_decode (`rescue JWT::DecodeError`) @ gitlabhq@017a6c12
 Check BuildAccessTokenCheck(const World& world, std::string_view login, const Credential* found,
                             const AuthContext& ctx) {
   if (found == nullptr || found->kind != CredentialKind::kJobToken) return {};
@@ -188,6 +194,7 @@ Check BuildAccessTokenCheck(const World& world, std::string_view login, const Cr
   if (login != kCiJobUser && !ctx.misbehaviours.Has(Misbehaviour::kIgnoreJobTokenUsername)) {
     return Rejected(AuthFailure::kWrongUsername);
   }
+  if (auto why = InactiveReason(*found, ctx)) return Rejected(*why);
   const Job* job = world.JobOf(*found);
   if (job == nullptr) return Rejected(AuthFailure::kUnknownSecret);
   const bool active = job->status == JobStatus::kRunning || job->status == JobStatus::kCanceling;
@@ -925,6 +932,7 @@ std::string_view CodeName(AuthFailure code) {
 // GitLab: lib/gitlab/auth.rb#personal_access_token_check (`state: 'active'`: not revoked, not expired) @ gitlab-fork@0961072f
 protocol::CredentialState StateAt(const Credential& credential, protocol::CivilDate today) {
   if (credential.revoked) return CredentialState::kRevoked;
+  if (credential.jwt_expired) return CredentialState::kExpired;
   if (!credential.expires_at) return CredentialState::kActive;
   if (*credential.expires_at < today) return CredentialState::kExpired;
   if (*credential.expires_at == today) return CredentialState::kExpiresToday;

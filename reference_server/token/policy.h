@@ -179,8 +179,9 @@ struct AuthContext {
   Misbehaviours misbehaviours;
 };
 
-// StateAt derives a token's state on `today` from its revoked flag and expiry date (the World's
-// own `state` is frozen at load time; the server runs for days).
+// StateAt derives a token's state on `today` from its revoked flag, expiry date and, for a
+// JWT-format job token, its `jwt_expired` flag (the World's own `state` is frozen at load time;
+// the server runs for days).
 protocol::CredentialState StateAt(const protocol::Credential& credential,
                                   protocol::CivilDate today);
 

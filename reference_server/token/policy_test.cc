@@ -322,6 +322,8 @@ const AuthCase kDefaultAuthCases[] = {
     {"job builds disabled", "gitlab-ci-token", "@job-107", std::nullopt,
      AuthFailure::kBuildsDisabled},
     {"job erased", "gitlab-ci-token", "@job-109", std::nullopt, AuthFailure::kJobErased},
+    {"job JWT-format token expired while the job runs", "gitlab-ci-token", "@job-101-jwt-expired",
+     std::nullopt, AuthFailure::kExpired},
     {"job project pending delete", "gitlab-ci-token", "@job-110", std::nullopt,
      AuthFailure::kJobProjectPendingDelete},
     {"unknown secret", "dana-developer", "glpat-nope", std::nullopt, AuthFailure::kUnknownSecret},
