@@ -181,9 +181,9 @@ RawResult Exchange(const std::string& host, int port, std::string_view bytes,
     const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
     if (n <= 0) break;  // closed or reset
     result.head.append(buf, static_cast<std::size_t>(n));
-    if (whole_response ? BodyComplete(result.head)
-                       : result.head.find("\r\n\r\n") != std::string::npos &&
-                             ParseStatus(result.head) != 0) {
+    if (whole_response
+            ? BodyComplete(result.head)
+            : result.head.find("\r\n\r\n") != std::string::npos && ParseStatus(result.head) != 0) {
       break;
     }
   }

@@ -529,8 +529,10 @@ TEST(ReferenceServer, LargeUploadBodiesAreSpilledAndLeaveNothingBehind) {
 
   for (const auto& [digest, content] :
        {std::pair{whole_digest, whole}, std::pair{chunked_digest, a + b + c}}) {
-    auto get = client.Send({"GET", s.registry_url() + "/v2/acme/app/blobs/" + digest,
-                            {{"Authorization", "Bearer " + token}}, ""});
+    auto get = client.Send({"GET",
+                            s.registry_url() + "/v2/acme/app/blobs/" + digest,
+                            {{"Authorization", "Bearer " + token}},
+                            ""});
     ASSERT_TRUE(get) << get.error().message;
     EXPECT_EQ(get->status, 200);
     EXPECT_EQ(ComputeDigest("sha256", get->body), digest);

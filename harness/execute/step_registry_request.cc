@@ -54,8 +54,8 @@ std::optional<ExactRequest> PadRequest(const HeaderSectionPad& pad, net::ClientR
   if (ec != std::errc() || end != pad.to.data() + pad.to.size()) {
     const auto value = ctx.profile_value ? ctx.profile_value(pad.to) : std::nullopt;
     if (!value || *value == "unknown") {
-      result.skip = "the profile '" + ctx.profile_name + "' does not know " + pad.to +
-                    " (" + value.value_or("absent") + ")";
+      result.skip = "the profile '" + ctx.profile_name + "' does not know " + pad.to + " (" +
+                    value.value_or("absent") + ")";
       return std::nullopt;
     }
     const auto [vend, vec] = std::from_chars(value->data(), value->data() + value->size(), size);
@@ -146,7 +146,8 @@ protocol::Expected<net::ClientResponse, net::ClientError> ParseRawResponse(
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
@@ -224,7 +225,8 @@ StepResult RegistryRequest(const Step& step, const RunContext& ctx, CaseState& s
     auto exact = PadRequest(*p.pad_header_section, req, ctx, result);
     if (!exact) return result;
     const Origin origin = *OriginOf(req.url);
-    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.client_options.timeout);
+    const auto timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx.client_options.timeout);
     transport = [origin, timeout, wire = std::move(exact->wire)](const net::ClientRequest&) {
       std::string host = origin.host;
       if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);

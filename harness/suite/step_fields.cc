@@ -47,9 +47,12 @@ const std::vector<Field<TokenRequestStep>>& Fields(const TokenRequestStep*) {
 const std::vector<Field<RegistryRequestStep>>& Fields(const RegistryRequestStep*) {
   using S = RegistryRequestStep;
   static const std::vector<Field<S>> kFields = {
-      {"method", &S::method},   {"path", &S::path},
-      {"token", &S::token},     {"authorization", &S::authorization},
-      {"headers", &S::headers}, {"body", &S::body},
+      {"method", &S::method},
+      {"path", &S::path},
+      {"token", &S::token},
+      {"authorization", &S::authorization},
+      {"headers", &S::headers},
+      {"body", &S::body},
       {"pad_header_section", &S::pad_header_section},
   };
   return kFields;

@@ -54,7 +54,7 @@ struct RoutedRequest {
   std::shared_ptr<const net::BodySource> content;
   std::uint64_t body_size = 0;
   std::shared_ptr<const std::string> owned_body;  // what `body` views when it was read back
-  std::string base_url;  // scheme://host of NewURLBuilderFromRequest
+  std::string base_url;                           // scheme://host of NewURLBuilderFromRequest
   std::int64_t now = 0;
   std::string subject;  // the verified token's `sub` (upload sessions are counted per subject)
 

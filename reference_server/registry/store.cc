@@ -437,7 +437,7 @@ bool Store::StoredBlobMatches(const std::string& digest) const {
 }
 
 Status<StoreError> Store::StoreBlobBytesLocked(const std::string& digest,
-                                                const net::BodySource& data) {
+                                               const net::BodySource& data) {
   // Content-addressed: a present blob is kept, unless its stored bytes no longer match (then
   // this write repairs it).
   if (blob_sizes_.count(digest) != 0 && StoredBlobMatches(digest)) return {};

@@ -264,8 +264,7 @@ HttpResponse Registry::UploadRoute(const RoutedRequest& req) const {
     if (GoDigestValidate(digest) != DigestCheck::kOk) {
       return ServeError(Err("DIGEST_INVALID", ordered_json("digest parsing failed")));
     }
-    auto blob = config_.store->CompleteUpload(uuid, name, binding, *req.content,
-                                                digest, req.now);
+    auto blob = config_.store->CompleteUpload(uuid, name, binding, *req.content, digest, req.now);
     if (!blob) {
       if (blob.error().code == StoreError::kDigestMismatch) {
         return ServeError(
