@@ -357,10 +357,9 @@ TEST_F(StepsAgainstFake, PadHeaderSectionHitsTheLimitExactly) {
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.label);
-    StepResult r = RunStep(MakeStep(StepKind::kRegistryRequest,
-                                    {{"path", "/v2/acme/app/tags/list"},
-                                     {"token", "t"},
-                                     {"pad_header_section", row.pad}}),
+    StepResult r = RunStep(MakeStep(StepKind::kRegistryRequest, {{"path", "/v2/acme/app/tags/list"},
+                                                                 {"token", "t"},
+                                                                 {"pad_header_section", row.pad}}),
                            run_.ctx, state_);
     ASSERT_FALSE(r.error || r.skip || r.stop) << r.error.value_or(r.skip.value_or(""));
     EXPECT_EQ(r.output.status, row.want);
