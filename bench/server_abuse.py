@@ -15,14 +15,20 @@ of the same run, never against a number remembered from elsewhere:
      than every server timeout: both must finish with the right digest.
   5. uploads: user A opens upload sessions until refused and fills each with 64 MiB; then user B
      pushes a blob into another repository: B's push must succeed.
-  6. malformed: M raw requests with broken framing (CL+TE, two Content-Lengths, chunk-size
+  6. bodies: U clients upload a 64 MiB blob each at once (POST, then PUT ?digest= with the whole
+     body on one connection): the registry spills every body over 64 KiB to an anonymous file
+     and streams it into the store. Figures: peak RSS above the RSS before (target <= +64 MiB;
+     the bodies held in memory were U x 64 MiB before), every push 201 with the digest the
+     client computed, and afterwards no file left in the state directory's tmp/ and no
+     descriptor of the server still on one.
+  7. malformed: M raw requests with broken framing (CL+TE, two Content-Lengths, chunk-size
      overflow, bare LF, obs-fold, NUL, bad versions, ...) on fresh connections, with a liveness
      probe after every batch: each answered 400/413/431/501/505 or closed, never a 5xx, never a
      crash, and every probe answered.
 
 Usage: bench/server_abuse.py [--regauth BIN] [--phases connections,memory,...]
 Environment: ABUSE_CONNECTIONS (N, default 1000), ABUSE_DURATION (seconds per wrk run, default 5),
-ABUSE_PULLERS (P, default 40), ABUSE_SLOW_MIB (default 64), ABUSE_SLOW_RATE (bytes/s, default
+ABUSE_PULLERS (P, default 40), ABUSE_UPLOADERS (U, default 16), ABUSE_SLOW_MIB (default 64), ABUSE_SLOW_RATE (bytes/s, default
 1000000), ABUSE_MALFORMED (M, default 10000), KEEP_WORK=1 keeps the work directory.
 Exit status: 0 when every figure meets its target, 1 otherwise.
 """
@@ -55,6 +61,7 @@ MIB = 1 << 20
 N_CONN = int(os.environ.get("ABUSE_CONNECTIONS", "1000"))
 DURATION = int(os.environ.get("ABUSE_DURATION", "5"))
 PULLERS = int(os.environ.get("ABUSE_PULLERS", "40"))
+UPLOADERS = int(os.environ.get("ABUSE_UPLOADERS", "16"))
 SLOW_MIB = int(os.environ.get("ABUSE_SLOW_MIB", "64"))
 SLOW_RATE = int(os.environ.get("ABUSE_SLOW_RATE", "1000000"))
 MALFORMED = int(os.environ.get("ABUSE_MALFORMED", "10000"))
@@ -474,6 +481,98 @@ async def phase_uploads(server, ctx):
            status == 201)
 
 
+# --- concurrent large uploads ------------------------------------------------------------------
+
+def spill_leftovers(server):
+    """Names in the state directory's tmp/ and the server's descriptors on (deleted) files there."""
+    tmp = os.path.join(server.work, "state", "registry", "tmp")
+    names = os.listdir(tmp) if os.path.isdir(tmp) else []
+    held = 0
+    fd_dir = f"/proc/{server.proc.pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith(os.path.realpath(tmp) + "/"):
+            held += 1
+    return len(names), held
+
+
+async def big_put(server, tok, seed, mib):
+    """POST a session, then PUT ?digest= with a `mib` MiB body streamed from a 1 MiB block (the
+    client never holds the blob); returns (status, digest sent, Docker-Content-Digest)."""
+    rnd = random.Random(seed)
+    block = bytearray(rnd.randbytes(MIB))
+    h = hashlib.sha256()
+    for i in range(mib):
+        block[:16] = f"{seed:08x}{i:08x}".encode()
+        h.update(block)
+    digest = "sha256:" + h.hexdigest()
+    status, headers, _ = await asyncio.to_thread(
+        call, "POST", f"{server.registry}/v2/{REPO_A}/blobs/uploads/", tok)
+    if status != 202:
+        return f"POST {status}", digest, ""
+    loc = urllib.parse.urlsplit(urllib.parse.urljoin(server.registry, headers["Location"]))
+    target = loc.path + "?" + (loc.query + "&" if loc.query else "") + "digest=" + \
+        urllib.parse.quote(digest)
+    host, port = server.registry_hostport
+    r, w = await asyncio.open_connection(host, port)
+    w.write((f"PUT {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n"
+             f"Content-Type: application/octet-stream\r\nContent-Length: {mib * MIB}\r\n\r\n")
+            .encode())
+    try:
+        for i in range(mib):
+            block[:16] = f"{seed:08x}{i:08x}".encode()
+            w.write(bytes(block))
+            await w.drain()
+        head = await read_head(r)
+    except (ConnectionError, OSError) as e:
+        return f"cut ({e.__class__.__name__})", digest, ""
+    finally:
+        w.close()
+    return str(head["status"]), digest, head["headers"].get("docker-content-digest", "")
+
+
+async def phase_bodies(server, ctx):
+    print(f"\n6. {UPLOADERS} concurrent uploads of a 64 MiB blob (PUT with the whole body)",
+          flush=True)
+    before = server.rss()
+    peak = before
+    done = False
+
+    async def sample():
+        nonlocal peak
+        while not done:
+            peak = max(peak, server.rss())
+            await asyncio.sleep(0.05)
+
+    sampler = asyncio.create_task(sample())
+    start = time.monotonic()
+    outcomes = await asyncio.gather(*(big_put(server, ctx["tok_a"], 1000 + i, 64)
+                                      for i in range(UPLOADERS)))
+    took = time.monotonic() - start
+    done = True
+    await sampler
+    ok = sum(1 for status, sent, got in outcomes if status == "201" and sent == got)
+    verified = 0
+    for _, sent, _ in outcomes:
+        status, headers, _ = await asyncio.to_thread(
+            call, "HEAD", f"{server.registry}/v2/{REPO_A}/blobs/{sent}", ctx["tok_a"])
+        if status == 200 and headers.get("Content-Length") == str(64 * MIB):
+            verified += 1
+    names, held = await asyncio.to_thread(spill_leftovers, server)
+    report(f"pushes 201 with the client's digest ({took:.0f} s)", "-",
+           f"{ok}/{UPLOADERS}", "-", f"{UPLOADERS}/{UPLOADERS}", ok == UPLOADERS)
+    report("blobs readable afterwards (HEAD 200, 64 MiB)", "-", f"{verified}/{UPLOADERS}", "-",
+           f"{UPLOADERS}/{UPLOADERS}", verified == UPLOADERS)
+    report(f"RSS during {UPLOADERS} x 64 MiB uploads (MiB)", f"{before / MIB:.1f}",
+           f"{peak / MIB:.1f}", f"+{(peak - before) / MIB:.0f}", "<= +64 MiB",
+           peak - before <= 64 * MIB)
+    report("spill files left: names in tmp/ / descriptors held", "-", f"{names}/{held}", "-",
+           "0/0", names == 0 and held == 0)
+
+
 # --- malformed requests --------------------------------------------------------------------------
 
 def malformed_requests(rnd, host_header, count):
@@ -552,7 +651,7 @@ async def send_raw(host, port, data, timeout=20.0):
 
 
 async def phase_malformed(server, ctx):
-    print(f"\n6. {MALFORMED} malformed requests (half to each listener), a liveness probe after "
+    print(f"\n7. {MALFORMED} malformed requests (half to each listener), a liveness probe after "
           "every 100", flush=True)
     rnd = random.Random(11)
     ok_status = {400, 413, 431, 501, 505, "closed"}
@@ -596,7 +695,8 @@ async def phase_malformed(server, ctx):
 
 
 PHASES = {"connections": phase_connections, "memory": phase_memory, "pullers": phase_pullers,
-          "slow": phase_slow, "uploads": phase_uploads, "malformed": phase_malformed}
+          "slow": phase_slow, "uploads": phase_uploads, "bodies": phase_bodies,
+          "malformed": phase_malformed}
 
 
 async def main_async(server, ctx, phases):

@@ -1,5 +1,6 @@
 #include "cli/reference_launcher.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,6 +32,11 @@ class Instance final : public harness::ReferenceInstance {
     o.issuer = server_->issuer();
     o.rootcertbundle = server_->signing_cert_path();
     return server::DistributionConfigYaml(o);
+  }
+  std::map<std::string, std::string> registry_facts() const override {
+    const std::size_t limit = server_->registry_max_header_section_bytes();
+    if (limit == 0) return {};
+    return {{"registry.max_header_section_bytes", std::to_string(limit)}};
   }
 
  private:

@@ -425,6 +425,9 @@ protocol::Expected<ClientResponse, ClientError> HttpClient::Send(const ClientReq
   curl_off_t total_us = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
   r.elapsed = std::chrono::microseconds(total_us);
+  long request_size = 0;
+  curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+  r.request_bytes = static_cast<std::uint64_t>(std::max(request_size, 0L));
   return std::move(r);
 }
 

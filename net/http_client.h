@@ -92,6 +92,10 @@ struct ClientResponse {
   std::string remote_ip;     // the peer actually connected to
   int remote_port = 0;
   std::chrono::microseconds elapsed{0};
+  // request_bytes is what libcurl wrote of the request (CURLINFO_REQUEST_SIZE): the header
+  // section, plus any body sent in the same write. For a request without a body, exactly the
+  // header section as sent.
+  std::uint64_t request_bytes = 0;
 
   // Header returns the first value of `name` (ASCII case-insensitive); views into `headers`.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -4,6 +4,7 @@
 #include "net/http_server.h"
 
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +21,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -125,9 +127,26 @@ bool IsAdapterOwnedField(std::string_view name) {
 // they must not be merged into the header section without a field-specific rule).
 class RequestParser final : public http::basic_parser<true> {
  public:
+  // spill_over: a body over this many bytes goes to an anonymous file in spill_directory.
+  RequestParser(std::optional<std::size_t> spill_over, const std::string* spill_directory)
+      : spill_over_(spill_over), spill_directory_(spill_directory) {}
+  ~RequestParser() override {
+    if (spill_fd_ >= 0) ::close(spill_fd_);  // a request that never finished: the file vanishes
+  }
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+
   HttpRequest& request() { return req_; }
   unsigned version() const { return version_; }
   http::verb verb() const { return verb_; }
+  // spill_failed: the parse error came from creating or writing the spill file, not the client.
+  bool spill_failed() const { return spill_failed_; }
+  // FinishBody hands a spilled body to the request (call once the message is done).
+  void FinishBody() {
+    if (spill_fd_ < 0) return;
+    req_.spilled_body = std::make_shared<FileBody>(spill_fd_, 0, spilled_);
+    spill_fd_ = -1;
+  }
 
  private:
   void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target,
@@ -145,26 +164,74 @@ class RequestParser final : public http::basic_parser<true> {
   }
   void on_header_impl(beast::error_code&) override { header_done_ = true; }
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                         beast::error_code&) override {
-    // The length was already checked against body_limit; reserving it is bounded by that.
+                         beast::error_code& ec) override {
+    if (content_length && spill_over_ && *content_length > *spill_over_) {
+      StartSpill(ec);  // known to be large: straight to the file
+      return;
+    }
+    // The length was already checked against body_limit (and the spill threshold): reserving
+    // it is bounded by those.
     if (content_length) req_.body.reserve(static_cast<std::size_t>(*content_length));
   }
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
+  std::size_t on_body_impl(beast::string_view body, beast::error_code& ec) override {
+    Append(body, ec);
+    return ec ? 0 : body.size();
   }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
+                                 beast::error_code& ec) override {
+    Append(body, ec);
+    return ec ? 0 : body.size();
   }
   void on_finish_impl(beast::error_code&) override {}
+
+  // Append adds body bytes: to the file once spilling, else to the string, which moves to the
+  // file when it grows past the threshold (a chunked body, whose size is not known up front).
+  void Append(beast::string_view data, beast::error_code& ec) {
+    if (spill_fd_ < 0) {
+      req_.body.append(data.data(), data.size());
+      if (!spill_over_ || req_.body.size() <= *spill_over_) return;
+      StartSpill(ec);
+      return;
+    }
+    Write(std::string_view(data.data(), data.size()), ec);
+  }
+
+  void StartSpill(beast::error_code& ec) {
+    spill_fd_ = OpenSpillFile(*spill_directory_);
+    if (spill_fd_ < 0) {
+      spill_failed_ = true;
+      ec = beast::errc::make_error_code(beast::errc::io_error);
+      return;
+    }
+    std::string held;
+    held.swap(req_.body);  // the string's memory goes with `held`
+    Write(held, ec);
+  }
+
+  void Write(std::string_view data, beast::error_code& ec) {
+    while (!data.empty()) {
+      const ssize_t n = ::write(spill_fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        spill_failed_ = true;
+        ec = beast::errc::make_error_code(beast::errc::io_error);
+        return;
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+      spilled_ += static_cast<std::uint64_t>(n);
+    }
+  }
 
   HttpRequest req_;
   unsigned version_ = 0;
   http::verb verb_ = http::verb::unknown;
   bool header_done_ = false;
+  std::optional<std::size_t> spill_over_;
+  const std::string* spill_directory_;
+  int spill_fd_ = -1;
+  std::uint64_t spilled_ = 0;
+  bool spill_failed_ = false;
 };
 
 class SessionBase {
@@ -342,7 +409,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void StartRequest() {
     if (closed_) return;
     Waiting();
-    parser_.emplace();
+    parser_.emplace(options().spill_body_over, &options().spill_directory);
+    header_bytes_ = 0;
     parser_->header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(options().max_header_bytes, UINT32_MAX)));
     parser_->body_limit(static_cast<std::uint64_t>(options().max_body_bytes));
@@ -426,8 +494,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         RespondError(400, "obsolete line folding in the header section\n");
         return;
       }
+      if (phase_ == Phase::kHeader && HeaderSectionOverLimit()) {
+        RespondError(431, "request header fields too large\n");
+        return;
+      }
       beast::error_code ec;
       const std::size_t used = parser_->put(buffer_.data(), ec);
+      if (phase_ == Phase::kHeader) header_bytes_ += used;
       buffer_.consume(used);
       if (ec == http::error::need_more) {
         Read();
@@ -455,7 +528,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void OnParseError(beast::error_code ec) {
-    if (ec == http::error::header_limit) {
+    if (parser_->spill_failed()) {
+      shared_->Log("a request body could not be written to its spill file; answered 500");
+      RespondError(500, "request body could not be stored\n");
+    } else if (ec == http::error::header_limit) {
       RespondError(431, "request header fields too large\n");
     } else if (ec == http::error::body_limit) {
       RespondError(413, "request body too large\n");
@@ -482,6 +558,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // complete header section is looked at (Beast parses it whole, too).
   bool HasObsoleteLineFolding() const {
     const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    // Beast consumes whole lines: after some, the buffer starts a line, which may be a fold.
+    if (header_bytes_ > 0 && !data.empty() && (data[0] == ' ' || data[0] == '\t')) return true;
     const std::size_t end = data.find("\r\n\r\n");
     if (end == std::string_view::npos) return false;
     const std::string_view head = data.substr(0, end + 2);
@@ -490,6 +568,27 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (head[i + 1] == ' ' || head[i + 1] == '\t') return true;
     }
     return false;
+  }
+
+  // HeaderSectionOverLimit: the header section — the request line through the empty line that
+  // ends the fields, CRLFs included, not counting empty lines skipped before the request line —
+  // is longer than max_header_bytes, exactly: a section of max_header_bytes bytes passes, one byte
+  // more is refused. Beast's own header_limit cannot say this: it applies to each put() window,
+  // and the parser consumes complete lines as they arrive, so it is kept only as a backstop.
+  // Beast consumes whole lines only, so when header_bytes_ > 0 the buffer starts a line and the
+  // section may end right there ("\r\n"). Without its end in sight, the section is at least one
+  // byte longer than what has arrived.
+  bool HeaderSectionOverLimit() const {
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    const std::size_t limit = options().max_header_bytes;
+    std::size_t end = std::string_view::npos;
+    if (header_bytes_ > 0 && data.substr(0, 2) == "\r\n") {
+      end = 2;
+    } else if (const std::size_t at = data.find("\r\n\r\n"); at != std::string_view::npos) {
+      end = at + 4;
+    }
+    if (end != std::string_view::npos) return header_bytes_ + end > limit;
+    return header_bytes_ + data.size() >= limit;
   }
 
   // HasWellFormedVersion: the buffered request line ends in "HTTP/" DIGIT "." DIGIT, so a
@@ -572,13 +671,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void Dispatch() {
     shared_->requests.fetch_add(1);
     StartLog();
+    parser_->FinishBody();
     HttpRequest req = std::move(parser_->request());
     const std::size_t q = req.target.find('?');
     req.path = req.target.substr(0, q);
     req.query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
     req.remote_address = remote_;
     req.tls = kTls;
-    log_.request_body_bytes = req.body.size();
+    log_.request_body_bytes = static_cast<std::size_t>(req.BodySize());
 
     HttpResponse out;
     try {
@@ -793,7 +893,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   AccessLogEntry log_;
   std::unique_ptr<char[]> drain_;  // only while lingering
   std::size_t drained_ = 0;
-  std::uint64_t wait_key_ = 0;  // in Shared::waiting while nonzero
+  std::size_t header_bytes_ = 0;  // header-section bytes the parser consumed (this request)
+  std::uint64_t wait_key_ = 0;    // in Shared::waiting while nonzero
   bool first_request_ = true;
   bool closed_ = false;
 };

@@ -7,9 +7,12 @@
 // handler sees a byte, so the token service and registry logic never deal with hostile framing.
 //
 //   - HTTP/1.1 with keep-alive, and HTTP/1.0 (RFC 9112). Other versions → 505.
-//   - Request line + header section over max_header_bytes → 431 (RFC 6585 §5) and close.
+//   - A header section (request line, fields and the empty line, every CRLF counted; empty lines
+//     before the request line are not) of more than max_header_bytes → 431 (RFC 6585 §5) and
+//     close. Exact: max_header_bytes bytes are accepted, one more is refused.
 //   - Body over max_body_bytes → 413 and close. A Content-Length is checked before any body byte
-//     is read; a chunked body is counted as it is decoded.
+//     is read; a chunked body is counted as it is decoded. With spill_body_over set, a body over
+//     that size is written to an anonymous temporary file as it arrives instead of memory.
 //   - Malformed request line or header fields, a Content-Length/Transfer-Encoding conflict, or an
 //     HTTP/1.1 request without exactly one Host (RFC 9112 §3.2) → 400 with a short text body and
 //     close. A Transfer-Encoding other than exactly "chunked" → 501 (RFC 9112 §6.1) and close.
@@ -105,10 +108,20 @@ struct HttpServerOptions {
   // resolved. port 0 asks the kernel for an ephemeral port (see HttpServer::port()).
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  // max_header_bytes bounds the request line plus header fields → 431.
+  // max_header_bytes bounds the header section exactly (see the file comment) → 431.
   std::size_t max_header_bytes = 16 * 1024;
   // max_body_bytes bounds the decoded request body → 413.
   std::size_t max_body_bytes = 1 << 20;
+  // spill_body_over, when set, is the largest body held in memory: a larger one (by its
+  // Content-Length, or a chunked body once it grows past it) is written as it arrives to an
+  // anonymous temporary file in spill_directory (OpenSpillFile: "" → $TMPDIR or /tmp) and
+  // reaches the handler as HttpRequest::spilled_body, so a request holds at most this much body
+  // memory whatever max_body_bytes allows. The file has no name from the moment it is created and
+  // is gone when the request is dropped: no path (an error, a dropped connection, a crash)
+  // leaves one behind. A file that cannot be created or written → 500 and close. Unset → every
+  // body is held in memory (a handler that reads only `body` needs that).
+  std::optional<std::size_t> spill_body_over;
+  std::string spill_directory;
   // header_timeout bounds the TLS handshake plus the first request's header section on a new
   // connection; on a kept-alive connection, the header section once its first byte arrived. A
   // total, so a client trickling header bytes is cut off.

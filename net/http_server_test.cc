@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +12,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -506,6 +510,238 @@ TEST_F(HttpServerTest, RefusesEndlessHeaderWith431) {
   auto res = client.Read();
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->status, 431);
+}
+
+// HeaderSectionOf builds a GET whose header section (request line through the empty line) is
+// exactly `size` bytes, padded in an X-Pad field.
+std::string HeaderSectionOf(std::size_t size) {
+  const std::string head = "GET / HTTP/1.1\r\nHost: h\r\nX-Pad: ";
+  const std::string tail = "\r\n\r\n";
+  return head + std::string(size - head.size() - tail.size(), 'p') + tail;
+}
+
+struct HeaderLimitCase {
+  const char* label;
+  std::size_t section;  // header-section bytes, against a limit of 1024
+  bool trickle;         // sent line by line in small pieces (the parser consumes lines early)
+  std::string before;   // bytes before the request line (empty lines: not counted)
+  int want;
+};
+REGAUTH_PRINT_LABEL(HeaderLimitCase)
+
+const HeaderLimitCase kHeaderLimitCases[] = {
+    {"OneUnder", 1023, false, "", 200},
+    {"AtLimit", 1024, false, "", 200},
+    {"OneOver", 1025, false, "", 431},
+    {"AtLimitTrickled", 1024, true, "", 200},
+    {"OneOverTrickled", 1025, true, "", 431},
+    {"AtLimitAfterEmptyLines", 1024, false, "\r\n\r\n", 200},
+};
+
+class HeaderLimitTest : public HttpServerTest,
+                        public testing::WithParamInterface<HeaderLimitCase> {};
+
+// RFC 6585 §5 / http_server.h: max_header_bytes is exact — a header section of that many bytes
+// is served, one byte more is refused with 431, however the bytes arrive.
+TEST_P(HeaderLimitTest, LimitIsExact) {
+  const HeaderLimitCase& c = GetParam();
+  HttpServerOptions o;
+  o.max_header_bytes = 1024;
+  StartServer(o);
+  RawClient client(port());
+  ASSERT_TRUE(client.connected());
+  const std::string request = c.before + HeaderSectionOf(c.section);
+  if (c.trickle) {
+    // Line by line, and the pad line in 100-byte pieces, each after a pause.
+    std::size_t at = 0;
+    while (at < request.size()) {
+      std::size_t eol = request.find("\r\n", at);
+      std::size_t end = eol == std::string::npos ? request.size() : eol + 2;
+      end = std::min(end, at + 100);
+      ASSERT_TRUE(client.Send(std::string_view(request).substr(at, end - at)));
+      at = end;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  } else {
+    ASSERT_TRUE(client.Send(request));
+  }
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, c.want);
+  EXPECT_EQ(recorder_.count(), c.want == 200 ? 1u : 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, HeaderLimitTest, testing::ValuesIn(kHeaderLimitCases),
+                         testing_support::LabelName());
+
+// ---- request bodies spilled to an anonymous file ----
+
+// SpillDir is a fresh temporary directory, removed (it must be empty) at the end.
+class SpillDir {
+ public:
+  SpillDir() {
+    std::string t = testing::TempDir() + "/spill-XXXXXX";
+    char resolved[PATH_MAX];
+    // Canonical, as /proc/self/fd links are (TempDir() may end in '/').
+    path_ =
+        mkdtemp(t.data()) != nullptr && realpath(t.c_str(), resolved) != nullptr ? resolved : "";
+  }
+  ~SpillDir() {
+    if (!path_.empty()) rmdir(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+  // Entries is the number of names in the directory.
+  int Entries() const {
+    int n = 0;
+    if (DIR* d = opendir(path_.c_str())) {
+      while (dirent* e = readdir(d)) {
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) ++n;
+      }
+      closedir(d);
+    }
+    return n;
+  }
+  // OpenFiles is the number of this process's descriptors on files in the directory (a spilled
+  // body still held: its link reads "<dir>/#123 (deleted)" or "<dir>/regauth-body-… (deleted)").
+  int OpenFiles() const {
+    int n = 0;
+    if (DIR* d = opendir("/proc/self/fd")) {
+      while (dirent* e = readdir(d)) {
+        char target[4096];
+        const std::string link = std::string("/proc/self/fd/") + e->d_name;
+        const ssize_t len = readlink(link.c_str(), target, sizeof(target) - 1);
+        if (len <= 0) continue;
+        if (std::string_view(target, static_cast<std::size_t>(len)).rfind(path_ + "/", 0) == 0) ++n;
+      }
+      closedir(d);
+    }
+    return n;
+  }
+
+ private:
+  std::string path_;
+};
+
+// What a spill-test handler saw of one request.
+struct SeenBody {
+  bool spilled = false;
+  std::uint64_t size = 0;
+  std::string content;  // read back through BodyContent()
+  int names_in_spill_dir = -1;
+};
+
+class SpillTest : public testing::Test {
+ protected:
+  void Start(std::size_t max_body = 1 << 20, std::string directory = "") {
+    HttpServerOptions o;
+    o.max_body_bytes = max_body;
+    o.spill_body_over = 1024;
+    o.spill_directory = directory.empty() ? dir_.path() : directory;
+    server_ = MustStart(o, [this](const HttpRequest& req) {
+      SeenBody seen;
+      seen.spilled = req.spilled_body != nullptr;
+      seen.size = req.BodySize();
+      seen.content = ReadAll(*req.BodyContent()).value_or("<read failed>");
+      seen.names_in_spill_dir = dir_.Entries();
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back(std::move(seen));
+      return HttpResponse::Text(200, "ok");
+    });
+    ASSERT_NE(server_, nullptr);
+  }
+  std::uint16_t port_or_zero() const { return server_ ? server_->port() : 0; }
+  SeenBody Last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.empty() ? SeenBody{} : seen_.back();
+  }
+  std::size_t Count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.size();
+  }
+
+  SpillDir dir_;
+  std::unique_ptr<HttpServer> server_;
+  std::mutex mu_;
+  std::vector<SeenBody> seen_;
+};
+
+std::string Pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return s;
+}
+
+// A body up to the threshold stays in memory; a larger one, declared by Content-Length or grown
+// past the threshold as chunks, reaches the handler as a file that never had a name, and no
+// descriptor on it outlives the request.
+TEST_F(SpillTest, LargeBodiesGoToAnAnonymousFileAndSmallOnesStayInMemory) {
+  ASSERT_FALSE(dir_.path().empty());
+  Start();
+  RawClient client(port_or_zero());
+  ASSERT_TRUE(client.connected());
+
+  const std::string small = Pattern(1024);
+  ASSERT_TRUE(client.Send("PUT /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1024\r\n\r\n" + small));
+  ASSERT_TRUE(client.Read().has_value());
+  EXPECT_FALSE(Last().spilled);
+  EXPECT_EQ(Last().content, small);
+
+  const std::string big = Pattern(300 * 1024 + 17);
+  ASSERT_TRUE(client.Send("PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: " +
+                          std::to_string(big.size()) + "\r\n\r\n" + big));
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Last().spilled);
+  EXPECT_EQ(Last().size, big.size());
+  EXPECT_TRUE(Last().content == big);
+  EXPECT_EQ(Last().names_in_spill_dir, 0);  // anonymous while in use
+
+  // Chunked: starts in memory, moves to the file once past 1024 bytes.
+  std::string chunked = "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t at = 0; at < big.size(); at += 1000) {
+    const std::string piece = big.substr(at, 1000);
+    char size_line[32];
+    std::snprintf(size_line, sizeof(size_line), "%zx\r\n", piece.size());
+    chunked += size_line + piece + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  ASSERT_TRUE(client.Send(chunked));
+  res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Last().spilled);
+  EXPECT_TRUE(Last().content == big);
+
+  EXPECT_TRUE(WaitFor([&] { return dir_.OpenFiles() == 0; }));
+  EXPECT_EQ(dir_.Entries(), 0);
+}
+
+// A client that drops the connection halfway through a large body leaves no file and no
+// descriptor behind.
+TEST_F(SpillTest, DroppedConnectionLeavesNothingBehind) {
+  Start();
+  {
+    RawClient client(port_or_zero());
+    ASSERT_TRUE(client.Send("PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 400000\r\n\r\n" +
+                            Pattern(150000)));
+    EXPECT_TRUE(WaitFor([&] { return dir_.OpenFiles() == 1; }));  // the body is being spilled
+  }
+  EXPECT_TRUE(WaitFor([&] { return dir_.OpenFiles() == 0; }));
+  EXPECT_EQ(dir_.Entries(), 0);
+  EXPECT_EQ(Count(), 0u);
+}
+
+// A body that cannot be spilled (no usable directory) is a 500, never a crash or a truncation.
+TEST_F(SpillTest, UnusableSpillDirectoryGives500) {
+  Start(1 << 20, dir_.path() + "/missing");
+  RawClient client(port_or_zero());
+  ASSERT_TRUE(
+      client.Send("PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n" + Pattern(5000)));
+  auto res = client.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(Count(), 0u);
 }
 
 // RFC 9110 §15.5.14: a declared body over the limit is refused before any body byte is read.

@@ -1,9 +1,11 @@
 #include "net/http_types.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -69,6 +71,38 @@ std::size_t FileBody::Read(std::uint64_t offset, char* out, std::size_t n) const
   }
 }
 
+std::size_t StringViewBody::Read(std::uint64_t offset, char* out, std::size_t n) const {
+  if (offset >= data_.size()) return 0;
+  const std::size_t take =
+      static_cast<std::size_t>(std::min<std::uint64_t>(n, data_.size() - offset));
+  std::memcpy(out, data_.data() + offset, take);
+  return take;
+}
+
+int OpenSpillFile(const std::string& directory) {
+  std::string dir = directory;
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+#ifdef O_TMPFILE
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // EOPNOTSUPP (or EISDIR on old kernels): the filesystem has no anonymous files.
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return -1;
+#endif
+  std::string path = dir + "/regauth-body-XXXXXX";
+  const int named = ::mkostemp(path.data(), O_CLOEXEC);
+  if (named < 0) return -1;
+  if (::unlink(path.c_str()) != 0) {
+    const int saved = errno;
+    ::close(named);
+    errno = saved;
+    return -1;
+  }
+  return named;
+}
+
 BodySlice::BodySlice(std::shared_ptr<const BodySource> source, std::uint64_t offset,
                      std::uint64_t length)
     : source_(std::move(source)), offset_(offset), length_(length) {}
@@ -88,6 +122,15 @@ std::optional<std::string> ReadAll(const BodySource& source) {
     done += got;
   }
   return out;
+}
+
+std::uint64_t HttpRequest::BodySize() const {
+  return spilled_body ? spilled_body->size() : body.size();
+}
+
+std::shared_ptr<const BodySource> HttpRequest::BodyContent() const {
+  if (spilled_body) return spilled_body;
+  return std::make_shared<StringViewBody>(body);
 }
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {

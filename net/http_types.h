@@ -24,6 +24,8 @@
 
 namespace regauth::net {
 
+class BodySource;
+
 // HttpRequest is one parsed HTTP/1.1 request. Header names keep the case the client sent;
 // lookups are case-insensitive. `target` is the raw request-target; `path` and `query` split it
 // at the first '?', undecoded.
@@ -33,9 +35,20 @@ struct HttpRequest {
   std::string path;
   std::string query;
   std::vector<std::pair<std::string, std::string>> headers;
+  // body is the decoded request body, unless it was spilled: a server started with
+  // HttpServerOptions::spill_body_over writes a larger body to an unlinked temporary file, and
+  // then `body` is empty and `spilled_body` reads the file (closed, and so gone, when the last
+  // reference to it goes). Use BodySize() and BodyContent() to handle both.
   std::string body;
+  std::shared_ptr<const BodySource> spilled_body;
   std::string remote_address;  // peer IP, for logs and rate limits
   bool tls = false;
+
+  // BodySize is the size of the body, wherever it is.
+  std::uint64_t BodySize() const;
+  // BodyContent returns a source over the body: the spilled file, or a view of `body` that is
+  // valid only while this request lives and its `body` is unchanged.
+  std::shared_ptr<const BodySource> BodyContent() const;
 
   // Header returns the first value of header `name` (case-insensitive), if present.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -93,6 +106,24 @@ class FileBody final : public BodySource {
   std::uint64_t offset_;
   std::uint64_t length_;
 };
+
+// StringViewBody serves a borrowed string; the bytes must outlive the source.
+class StringViewBody final : public BodySource {
+ public:
+  explicit StringViewBody(std::string_view data) : data_(data) {}
+  std::uint64_t size() const override { return data_.size(); }
+  std::size_t Read(std::uint64_t offset, char* out, std::size_t n) const override;
+
+ private:
+  std::string_view data_;
+};
+
+// OpenSpillFile opens a new anonymous temporary file for reading and writing in `directory`
+// ("" → $TMPDIR, else /tmp): O_TMPFILE where the filesystem has it, otherwise a mkstemp file
+// that is unlinked at once. Either way the file has no name from the start, so it vanishes
+// when its descriptor is closed, whatever ends the request (an error, a dropped connection, a
+// crash). Returns the descriptor (close-on-exec), or -1 with errno set.
+int OpenSpillFile(const std::string& directory);
 
 // BodySlice serves bytes [offset, offset + length) of another source (a byte range of a blob);
 // offset + length must not pass source->size().

@@ -7,12 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+
+#include "protocol/ascii.h"
 
 namespace regauth::net {
 namespace {
 
 constexpr std::size_t kMaxRead = 64 * 1024;
+constexpr std::size_t kMaxWholeRead = 8u << 20;
 
 class Fd {
  public:
@@ -64,8 +68,53 @@ std::string_view CodeName(RawOutcome outcome) {
   return "?";
 }
 
+namespace {
+
+// BodyComplete: `head` holds a whole response — its header block and, with a Content-Length,
+// that many body bytes (without one, the body ends at close).
+bool BodyComplete(const std::string& head) {
+  const std::size_t end = head.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  std::string_view fields(head.data(), end + 2);
+  for (std::size_t at = fields.find("\r\n"); at != std::string_view::npos;) {
+    const std::size_t next = fields.find("\r\n", at + 2);
+    if (next == std::string_view::npos) break;
+    const std::string_view line = fields.substr(at + 2, next - at - 2);
+    at = next;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos ||
+        !protocol::EqualsIgnoreAsciiCase(line.substr(0, colon), "content-length")) {
+      continue;
+    }
+    std::string_view v = line.substr(colon + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    std::size_t length = 0;
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), length);
+    if (r.ec != std::errc()) return false;
+    return head.size() - (end + 4) >= length;
+  }
+  return false;
+}
+
+RawResult Exchange(const std::string& host, int port, std::string_view bytes,
+                   std::chrono::milliseconds timeout, bool whole_response);
+
+}  // namespace
+
 RawResult RawExchange(const std::string& host, int port, std::string_view bytes,
                       std::chrono::milliseconds timeout) {
+  return Exchange(host, port, bytes, timeout, false);
+}
+
+RawResult RawHttpExchange(const std::string& host, int port, std::string_view bytes,
+                          std::chrono::milliseconds timeout) {
+  return Exchange(host, port, bytes, timeout, true);
+}
+
+namespace {
+
+RawResult Exchange(const std::string& host, int port, std::string_view bytes,
+                   std::chrono::milliseconds timeout, bool whole_response) {
   RawResult result;
   const Clock::time_point deadline = Clock::now() + timeout;
   sockaddr_storage addr{};
@@ -118,9 +167,10 @@ RawResult RawExchange(const std::string& host, int port, std::string_view bytes,
     if (n <= 0) break;
     sent += static_cast<std::size_t>(n);
   }
-  ::shutdown(fd.get(), SHUT_WR);
+  if (!whole_response) ::shutdown(fd.get(), SHUT_WR);
+  const std::size_t max_read = whole_response ? kMaxWholeRead : kMaxRead;
   char buf[8192];
-  while (result.head.size() < kMaxRead) {
+  while (result.head.size() < max_read) {
     pollfd p{fd.get(), POLLIN, 0};
     const int ready = ::poll(&p, 1, RemainingMs(deadline));
     if (ready <= 0) {
@@ -131,11 +181,17 @@ RawResult RawExchange(const std::string& host, int port, std::string_view bytes,
     const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
     if (n <= 0) break;  // closed or reset
     result.head.append(buf, static_cast<std::size_t>(n));
-    if (result.head.find("\r\n\r\n") != std::string::npos && ParseStatus(result.head) != 0) break;
+    if (whole_response
+            ? BodyComplete(result.head)
+            : result.head.find("\r\n\r\n") != std::string::npos && ParseStatus(result.head) != 0) {
+      break;
+    }
   }
   result.status = ParseStatus(result.head);
   result.outcome = result.status != 0 ? RawOutcome::kResponse : RawOutcome::kClosed;
   return result;
 }
+
+}  // namespace
 
 }  // namespace regauth::net

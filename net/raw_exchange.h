@@ -28,7 +28,7 @@ std::string_view CodeName(RawOutcome outcome);
 struct RawResult {
   RawOutcome outcome = RawOutcome::kClosed;
   int status = 0;    // the status code of the first status line (kResponse only)
-  std::string head;  // the bytes received, up to 64 KiB
+  std::string head;  // the bytes received, up to 64 KiB (RawHttpExchange: 8 MiB)
 };
 
 // RawExchange connects to host:port (an IP literal), writes `bytes`, half-closes the write
@@ -36,5 +36,12 @@ struct RawResult {
 // the first response's header block is complete, 64 KiB arrived, or `timeout` passed.
 RawResult RawExchange(const std::string& host, int port, std::string_view bytes,
                       std::chrono::milliseconds timeout);
+
+// RawHttpExchange sends a well-formed request built byte for byte (one libcurl cannot send: a
+// header section over its 1 MiB request buffer, or one whose exact size matters) and reads the
+// whole first response: unlike RawExchange the write side stays open, and reading goes on past
+// the header block through a Content-Length body (or to the close), up to 8 MiB.
+RawResult RawHttpExchange(const std::string& host, int port, std::string_view bytes,
+                          std::chrono::milliseconds timeout);
 
 }  // namespace regauth::net

@@ -55,6 +55,16 @@ TEST(RawExchange, ReadsTheStatusLine) {
   EXPECT_EQ(r.status, 400);
 }
 
+// RawHttpExchange reads past the header block through the Content-Length body.
+TEST(RawHttpExchange, ReadsTheWholeResponseBody) {
+  OneShotServer s("HTTP/1.1 401 Unauthorized\r\nContent-Length: 11\r\n\r\nhello world", true);
+  const RawResult r = RawHttpExchange("127.0.0.1", s.port(), "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                                      std::chrono::milliseconds(5000));
+  EXPECT_EQ(r.outcome, RawOutcome::kResponse);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(r.head.ends_with("\r\n\r\nhello world")) << r.head;
+}
+
 TEST(RawExchange, ReportsACloseWithoutAnswer) {
   OneShotServer s("", false);
   const RawResult r =

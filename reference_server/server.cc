@@ -35,6 +35,9 @@ using protocol::Key;
 using protocol::Unexpected;
 
 constexpr std::size_t kTokenMaxBody = 64 * 1024;
+// The registry holds at most this much of a request body in memory; a larger one (a blob chunk)
+// is written to an anonymous file as it arrives and streamed into the store from there.
+constexpr std::size_t kRegistrySpillOver = 64 * 1024;
 // File descriptors kept back from the connection caps: the store's files, logs, the listeners.
 constexpr rlim_t kReservedDescriptors = 64;
 constexpr int64_t kTenYears = 3653LL * 86400;
@@ -699,6 +702,12 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
     net::HttpServerOptions registry_options =
         ListenerOptions(c, c.registry_listen, "registry", log, tls);
     registry_options.max_body_bytes = static_cast<std::size_t>(c.store_limits.max_blob_bytes);
+    registry_options.spill_body_over = kRegistrySpillOver;
+    // On the state directory's filesystem when there is one (the store's tmp/, which Open
+    // creates); else $TMPDIR. The files have no names either way.
+    if (!c.state_dir.empty() && !c.in_memory_store) {
+      registry_options.spill_directory = c.state_dir + "/registry/tmp";
+    }
     registry_options.max_connections = connection_cap;
     const Registry* registry = s->registry_.get();
     auto registry_server = net::HttpServer::Start(
@@ -708,6 +717,7 @@ Expected<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::Start(
       return fail_at_run_time("registry listener: " + registry_server.error().message);
     }
     s->registry_server_ = std::move(*registry_server);
+    s->registry_max_header_bytes_ = registry_options.max_header_bytes;
     s->registry_port_ = s->registry_server_->port();
     s->registry_url_ =
         scheme + UrlHost(c.registry_listen.host) + ":" + std::to_string(s->registry_port_);

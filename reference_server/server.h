@@ -197,6 +197,9 @@ class ReferenceServer {
   const std::string& registry_url() const { return registry_url_; }
   std::uint16_t token_port() const { return token_port_; }
   std::uint16_t registry_port() const { return registry_port_; }
+  // registry_max_header_section_bytes is the registry listener's exact header-section limit
+  // (net::HttpServerOptions::max_header_bytes; 0 without a registry).
+  std::size_t registry_max_header_section_bytes() const { return registry_max_header_bytes_; }
 
   // signing_key_pem: the PKCS#8 PEM of the signing key. A secret: never log it.
   const std::string& signing_key_pem() const { return signing_key_pem_; }
@@ -245,6 +248,7 @@ class ReferenceServer {
 
   std::string token_url_, realm_, registry_url_;
   std::uint16_t token_port_ = 0, registry_port_ = 0;
+  std::size_t registry_max_header_bytes_ = 0;
   std::string signing_key_pem_, signing_cert_pem_, signing_cert_path_;
   std::string tls_ca_pem_, tls_ca_path_;
   std::string kid_, issuer_, service_, alg_, profile_, state_dir_;

@@ -17,6 +17,7 @@
 #include "protocol/jwt.h"
 #include "protocol/test_support.h"
 #include "protocol/token_response.h"
+#include "reference_server/registry/store.h"
 
 namespace regauth::server {
 namespace {
@@ -446,6 +447,102 @@ TEST(ReferenceServer, TokenListenerLimitsBodies) {
       {"POST", (*server)->realm(), {{"Content-Type", "text/plain"}}, std::string(1024, 'a')});
   ASSERT_TRUE(small) << small.error().message;
   EXPECT_EQ(small->status, 404);  // GitLab: POST /jwt/auth → 404
+}
+
+// HeldFilesUnder counts this process's descriptors on files under `dir` (a spilled request body
+// still open shows as "<dir>/#123 (deleted)").
+int HeldFilesUnder(const std::string& dir) {
+  std::error_code ec;
+  const std::string prefix = std::filesystem::canonical(dir, ec).string() + "/";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code lec;
+    const auto target = std::filesystem::read_symlink(e.path(), lec);
+    if (!lec && target.string().rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+std::string Pattern(std::size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed + i / 4093) & 0xff);
+  return s;
+}
+
+// Blob bodies over 64 KiB reach the store through an anonymous spill file (net/http_server.h):
+// a monolithic PUT, PATCH chunks on both sides of the threshold and a large final chunk each
+// store exactly the bytes sent (digest verified by the store and again on GET), a wrong digest
+// is still refused, and afterwards neither a file in the state directory's tmp/ nor an open
+// descriptor on one is left.
+TEST(ReferenceServer, LargeUploadBodiesAreSpilledAndLeaveNothingBehind) {
+  TempDir dir;
+  CapturedLog log;
+  auto server = ReferenceServer::Start(BaseConfig(dir, &log));
+  ASSERT_TRUE(server) << server.error();
+  const ReferenceServer& s = **server;
+  net::HttpClient client;
+  const std::string token = FetchToken(client, s.realm(), "repository:acme/app:pull,push");
+  ASSERT_FALSE(token.empty());
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + token}, {"Content-Type", "application/octet-stream"}};
+  auto start = [&]() -> std::string {
+    auto r = client.Send({"POST", s.registry_url() + "/v2/acme/app/blobs/uploads/", auth, ""});
+    if (!r || r->status != 202) return "";
+    return std::string(r->Header("Location").value_or(""));
+  };
+  auto absolute = [&](std::string loc) {
+    return loc.starts_with("/") ? s.registry_url() + loc : loc;
+  };
+
+  // Monolithic: one 3 MiB PUT.
+  const std::string whole = Pattern((3u << 20) + 5, 1);
+  const std::string whole_digest = ComputeDigest("sha256", whole);
+  std::string loc = start();
+  ASSERT_FALSE(loc.empty());
+  auto put = client.Send({"PUT", absolute(loc) + "&digest=" + whole_digest, auth, whole});
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(put->status, 201) << put->body;
+  EXPECT_EQ(put->Header("Docker-Content-Digest").value_or(""), whole_digest);
+
+  // Chunked: 1 MiB (spilled), 100 bytes (in memory), then a 200 KiB final chunk (spilled).
+  const std::string a = Pattern(1u << 20, 2), b = Pattern(100, 3), c = Pattern(200u << 10, 4);
+  const std::string chunked_digest = ComputeDigest("sha256", a + b + c);
+  loc = start();
+  ASSERT_FALSE(loc.empty());
+  for (const std::string* part : {&a, &b}) {
+    auto patch = client.Send({"PATCH", absolute(loc), auth, *part});
+    ASSERT_TRUE(patch) << patch.error().message;
+    ASSERT_EQ(patch->status, 202) << patch->body;
+    loc = std::string(patch->Header("Location").value_or(""));
+  }
+  put = client.Send({"PUT", absolute(loc) + "&digest=" + chunked_digest, auth, c});
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(put->status, 201) << put->body;
+
+  // A large body that does not match its digest is refused.
+  loc = start();
+  ASSERT_FALSE(loc.empty());
+  auto bad = client.Send({"PUT", absolute(loc) + "&digest=" + whole_digest, auth, a});
+  ASSERT_TRUE(bad) << bad.error().message;
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("DIGEST_INVALID"), std::string::npos) << bad->body;
+
+  for (const auto& [digest, content] :
+       {std::pair{whole_digest, whole}, std::pair{chunked_digest, a + b + c}}) {
+    auto get = client.Send({"GET",
+                            s.registry_url() + "/v2/acme/app/blobs/" + digest,
+                            {{"Authorization", "Bearer " + token}},
+                            ""});
+    ASSERT_TRUE(get) << get.error().message;
+    EXPECT_EQ(get->status, 200);
+    EXPECT_EQ(ComputeDigest("sha256", get->body), digest);
+    EXPECT_TRUE(get->body == content);
+  }
+
+  const std::string tmp = dir.path() + "/state/registry/tmp";
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp, ec)) << tmp;
+  EXPECT_EQ(HeldFilesUnder(tmp), 0);
 }
 
 // Describe is the JSON line `regauth serve` prints: URLs, ports, names, no secret.

@@ -526,6 +526,15 @@ int RunSuite(const RunOptions& o, const ReferenceLauncher& launcher, const RunIo
   // ---- execute ----
   RunContext ctx;
   ctx.world = &loaded->world;
+  // The target's own limits (the reference registry states its header limit) before the
+  // profile's, which describe the registry a profile is named after.
+  ctx.profile_value = [profile, facts = (*target)->registry_facts()](std::string_view key) {
+    if (auto it = facts.find(std::string(key)); it != facts.end()) {
+      return std::optional<std::string>(it->second);
+    }
+    return profile->Lookup(key);
+  };
+  ctx.profile_name = profile->name;
   ctx.redactor = &redactor;
   ctx.client_options = client;
   AttackerKeys attacker;

@@ -62,9 +62,14 @@ class Sender {
   // Send performs the exchange. `before_record` runs on a response before it is redacted (to
   // register the secrets it carries). Returns the response, or nullopt on a transport failure
   // (result_.error set for ours, output.transport_error for the target's).
+  // `transport`, when set, performs the exchange instead of the case's HTTP client (a request
+  // built byte for byte).
+  using Transport = std::function<protocol::Expected<net::ClientResponse, net::ClientError>(
+      const net::ClientRequest&)>;
   std::optional<net::ClientResponse> Send(
       const net::ClientRequest& req, std::vector<CredentialUse> creds,
-      const std::function<void(const net::ClientResponse&)>& before_record = nullptr) {
+      const std::function<void(const net::ClientResponse&)>& before_record = nullptr,
+      const Transport& transport = nullptr) {
     const Redactor& r = *ctx_.redactor;
     Exchange ex;
     ex.step = step_;
@@ -75,7 +80,7 @@ class Sender {
     }
     ex.request.body = r.RedactBody(ContentTypeOf(req.headers), req.body);
     const auto start = Clock::now();
-    auto res = state_.client.Send(req);
+    auto res = transport ? transport(req) : state_.client.Send(req);
     ex.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     StepOutput& out = result_.output;

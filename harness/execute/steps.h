@@ -118,6 +118,10 @@ struct RunContext {
   ToolSettings tools;
   // clock returns the current Unix time in seconds (tests inject a fixed one).
   std::function<int64_t()> clock;
+  // profile_value returns a key of the run's profile as text (Profile::Lookup), for steps sized
+  // by the target's limits (registry_request pad_header_section); unset: no profile known.
+  std::function<std::optional<std::string>(std::string_view key)> profile_value;
+  std::string profile_name;  // for messages
 
   int64_t Now() const;
   // VerifyKid returns verify_kid, or computes it from verify_key ("" without one).

@@ -335,6 +335,63 @@ TEST_F(StepsAgainstFake, RefusesCredentialsForForeignOrigin) {
 }
 
 // A connection refused is our failure (ERROR), not the target's.
+// pad_header_section sends a request whose header section is exactly the size asked for: the
+// fake's HttpServer (exact 16,384-byte limit) serves 16,384 and answers 431 to 16,385, with the
+// padding in a header or in the bearer token; a profile key the run does not know SKIPs.
+TEST_F(StepsAgainstFake, PadHeaderSectionHitsTheLimitExactly) {
+  ASSERT_FALSE(
+      RunStep(MakeStep(StepKind::kTokenRequest,
+                       {{"credential", "job-101"}, {"scopes", {"repository:acme/app:pull"}}}, "t"),
+              run_.ctx, state_)
+          .error);
+  struct Row {
+    const char* label;
+    nlohmann::json pad;
+    int want;
+  };
+  const Row rows[] = {
+      {"header at limit", {{"to", "16384"}}, 200},
+      {"header one over", {{"to", "16384"}, {"plus", 1}}, 431},
+      {"token at limit", {{"to", "16384"}, {"into", "authorization"}}, 401},  // read, refused
+      {"token one over", {{"to", "16384"}, {"plus", 1}, {"into", "authorization"}}, 431},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.label);
+    StepResult r = RunStep(MakeStep(StepKind::kRegistryRequest, {{"path", "/v2/acme/app/tags/list"},
+                                                                 {"token", "t"},
+                                                                 {"pad_header_section", row.pad}}),
+                           run_.ctx, state_);
+    ASSERT_FALSE(r.error || r.skip || r.stop) << r.error.value_or(r.skip.value_or(""));
+    EXPECT_EQ(r.output.status, row.want);
+  }
+  // The lengthened token reached the registry whole: the saved token plus the padding.
+  const auto reqs = fake_.requests();
+  ASSERT_FALSE(reqs.empty());
+  EXPECT_TRUE(reqs.back().authorization.starts_with("Bearer " + state_.tokens["t"]));
+
+  // A profile key: unknown (no profile, or "unknown") → SKIP naming the key.
+  const Step keyed = MakeStep(
+      StepKind::kRegistryRequest,
+      {{"path", "/v2/"}, {"pad_header_section", {{"to", "registry.max_header_section_bytes"}}}});
+  StepResult no_profile = RunStep(keyed, run_.ctx, state_);
+  ASSERT_TRUE(no_profile.skip.has_value());
+  EXPECT_NE(no_profile.skip->find("registry.max_header_section_bytes"), std::string::npos);
+  RunContext with_profile = run_.ctx;
+  with_profile.profile_value = [](std::string_view key) -> std::optional<std::string> {
+    return key == "registry.max_header_section_bytes" ? std::optional<std::string>("16384")
+                                                      : std::nullopt;
+  };
+  StepResult known = RunStep(keyed, with_profile, state_);
+  ASSERT_FALSE(known.error || known.skip || known.stop) << known.error.value_or("");
+  EXPECT_NE(known.output.status, 431);
+  // Asking for less than the request already is is a case bug, not a silent truncation.
+  StepResult too_small =
+      RunStep(MakeStep(StepKind::kRegistryRequest,
+                       {{"path", "/v2/"}, {"pad_header_section", {{"to", "20"}}}}),
+              run_.ctx, state_);
+  ASSERT_TRUE(too_small.error.has_value());
+}
+
 TEST(StepsTransport, ConnectionRefusedIsAnError) {
   net::InitHttpClientLibrary();
   TargetInfo info;

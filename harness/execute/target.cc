@@ -281,6 +281,13 @@ protocol::Expected<ProbeResult, TargetError> SanityProbe(net::HttpClient& client
   return out;
 }
 
+std::map<std::string, std::string> RunningTarget::registry_facts() const {
+  // Only the reference registry's: with docker-registry (registry_) in front, the instance's
+  // registry is not the one under test.
+  if (instance_ == nullptr || registry_ != nullptr) return {};
+  return instance_->registry_facts();
+}
+
 RunningTarget::~RunningTarget() {
   if (registry_) registry_->Stop();
   registry_.reset();

@@ -39,6 +39,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -106,6 +107,10 @@ class ReferenceInstance {
   // instance wrote into its state_dir holding certificate_pem().
   virtual std::string distribution_config_yaml(const std::string& listen_addr,
                                                const std::string& storage_dir) const = 0;
+  // registry_facts: limits of the instance's own registry that a profile states for the
+  // registry it describes, keyed like profile keys ("registry.max_header_section_bytes" →
+  // "16384"). The runner prefers them to the profile's when this registry is the target.
+  virtual std::map<std::string, std::string> registry_facts() const { return {}; }
 };
 
 // ReferenceLauncher starts a reference server, or says why it could not (a message for the
@@ -252,6 +257,8 @@ class RunningTarget {
   RunningTarget& operator=(const RunningTarget&) = delete;
 
   const TargetInfo& info() const { return probe_.info; }
+  // registry_facts: the reference registry's own limits when it is the target (else empty).
+  std::map<std::string, std::string> registry_facts() const;
   const nlohmann::json& fingerprint() const { return probe_.fingerprint; }
   const std::vector<std::string>& findings() const { return probe_.findings; }
   // signing_key_pem: the reference instance's key ("" for black-box targets: the caller adds

@@ -52,6 +52,7 @@ const std::vector<RegistryKey>& RegistryKeys() {
       {"checks_iss", false, true, false, {}},
       {"checks_aud", false, true, false, {}},
       {"leeway_seconds", true, false, false, {}},
+      {"max_header_section_bytes", true, false, false, {}},
       {"missing_exp", false, false, false, {"rejected", "accepted"}},
       {"kid_format", false, false, false, {"libtrust", "jwk_thumbprint", "any"}},
       {"algs", false, false, true, {}},

@@ -192,6 +192,20 @@ struct RequestBody {
   friend bool operator==(const RequestBody&, const RequestBody&) = default;
 };
 
+// HeaderSectionPad makes a registry_request's header section (request line through the empty
+// line, as sent) exactly a given size, so a limit is tested at its value and one byte over.
+struct HeaderSectionPad {
+  // to: a profile key whose value is the size ("registry.max_header_section_bytes"; an "unknown"
+  // or absent value makes the case SKIP), or a decimal byte count.
+  std::string to;
+  int64_t plus = 0;  // added to the size (+1: one byte over)
+  // into: the header to add with the padding ("X-Regauth-Pad"), or "authorization": lengthen the
+  // bearer token of `token` instead (the token then no longer verifies).
+  std::string into = "X-Regauth-Pad";
+
+  friend bool operator==(const HeaderSectionPad&, const HeaderSectionPad&) = default;
+};
+
 // RegistryRequestStep: one request to the registry.
 struct RegistryRequestStep {
   std::string method = "GET";
@@ -200,6 +214,7 @@ struct RegistryRequestStep {
   std::optional<std::string> authorization;  // a verbatim Authorization value
   StringMap headers;
   RequestBody body;
+  std::optional<HeaderSectionPad> pad_header_section;
 
   friend bool operator==(const RegistryRequestStep&, const RegistryRequestStep&) = default;
 };

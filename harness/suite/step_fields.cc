@@ -15,7 +15,7 @@ template <typename S>
 using Member =
     std::variant<std::string S::*, std::optional<std::string> S::*, std::vector<std::string> S::*,
                  StringMap S::*, std::optional<StringMap> S::*, std::optional<Json> S::*,
-                 RequestBody S::*>;
+                 RequestBody S::*, std::optional<HeaderSectionPad> S::*>;
 
 template <typename S>
 struct Field {
@@ -47,9 +47,13 @@ const std::vector<Field<TokenRequestStep>>& Fields(const TokenRequestStep*) {
 const std::vector<Field<RegistryRequestStep>>& Fields(const RegistryRequestStep*) {
   using S = RegistryRequestStep;
   static const std::vector<Field<S>> kFields = {
-      {"method", &S::method},   {"path", &S::path},
-      {"token", &S::token},     {"authorization", &S::authorization},
-      {"headers", &S::headers}, {"body", &S::body},
+      {"method", &S::method},
+      {"path", &S::path},
+      {"token", &S::token},
+      {"authorization", &S::authorization},
+      {"headers", &S::headers},
+      {"body", &S::body},
+      {"pad_header_section", &S::pad_header_section},
   };
   return kFields;
 }
@@ -157,6 +161,27 @@ struct Reader {
     *out = v;
     return true;
   }
+  bool operator()(std::optional<HeaderSectionPad>* out) const {
+    if (v.is_null()) {
+      out->reset();
+      return true;
+    }
+    HeaderSectionPad pad;
+    if (!r.Object(v, ptr, {"to", "plus", "into"}) || !r.RequiredString(v, ptr, "to", &pad.to) ||
+        !r.OptionalInt(v, ptr, "plus", &pad.plus) || !r.OptionalString(v, ptr, "into", &pad.into)) {
+      return false;
+    }
+    if (pad.to.empty()) {
+      return r.Fail(LoadErrorCode::kBadValue, ptr + "/to",
+                    "expected a profile key or a decimal byte count");
+    }
+    if (pad.into.empty()) {
+      return r.Fail(LoadErrorCode::kBadValue, ptr + "/into",
+                    "expected a header name or \"authorization\"");
+    }
+    *out = std::move(pad);
+    return true;
+  }
   bool operator()(RequestBody* out) const {
     *out = RequestBody{};
     if (v.is_null()) return true;
@@ -183,6 +208,10 @@ Json ToJson(const StringMap& m) {
 }
 Json ToJson(const std::optional<StringMap>& m) { return m ? ToJson(*m) : Json(nullptr); }
 Json ToJson(const std::optional<Json>& j) { return j ? *j : Json(nullptr); }
+Json ToJson(const std::optional<HeaderSectionPad>& p) {
+  if (!p) return nullptr;
+  return Json{{"to", p->to}, {"plus", p->plus}, {"into", p->into}};
+}
 Json ToJson(const RequestBody& b) {
   if (b.text) return *b.text;
   if (!b.blob.empty()) return Json{{"blob", b.blob}};

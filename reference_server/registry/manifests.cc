@@ -304,7 +304,7 @@ HttpResponse Registry::PutManifest(const RoutedRequest& req) const {
   const std::string& name = req.match.name;
   const std::string& reference = req.match.reference;
   const Store& store = *config_.store;
-  if (req.body.size() > store.limits().max_manifest_bytes) {
+  if (req.body_size > store.limits().max_manifest_bytes) {
     return ServeError(Err("MANIFEST_INVALID", ordered_json("http: request body too large")));
   }
   ordered_json invalid_detail;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,8 +46,15 @@ struct RoutedRequest {
   registry_detail::RouteMatch match;
   registry_detail::GoValues query;      // r.URL.Query()
   registry_detail::GoValues post_form;  // r.PostForm (urlencoded POST/PUT/PATCH bodies)
+  // body is the request body when it is in memory: the HTTP request's own, or for a manifest PUT
+  // whose body was spilled to a file, a copy read back (manifests are bounded by
+  // max_manifest_bytes). Blob uploads read `content`, which streams a spilled body from its file;
+  // body_size is the body's size wherever it is.
   std::string_view body;
-  std::string base_url;  // scheme://host of NewURLBuilderFromRequest
+  std::shared_ptr<const net::BodySource> content;
+  std::uint64_t body_size = 0;
+  std::shared_ptr<const std::string> owned_body;  // what `body` views when it was read back
+  std::string base_url;                           // scheme://host of NewURLBuilderFromRequest
   std::int64_t now = 0;
   std::string subject;  // the verified token's `sub` (upload sessions are counted per subject)
 

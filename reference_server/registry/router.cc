@@ -1,6 +1,8 @@
 // router.cc — the registry's front (distribution's App.ServeHTTP and dispatcher): path decoding,
 // clean-path and trailing-slash redirects, route matching (routes.go), the URL base, and dispatch
 // to a handler after authorization (registry.h "Request path").
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -150,13 +152,29 @@ HttpResponse Registry::Handle(const HttpRequest& http) const {
   req.match = std::move(*match);
   req.query = ParseGoQuery(http.query);
   req.body = http.body;
+  req.content = http.BodyContent();
+  req.body_size = http.BodySize();
   req.now = config_.clock ? config_.clock() : 0;
+  // A spilled body (net::HttpServerOptions::spill_body_over) that a handler parses whole: read
+  // back what it may use, never more than its limit (a larger manifest is refused by its size).
+  const auto read_back = [&](std::uint64_t limit) {
+    if (!http.spilled_body) return;
+    const net::BodySlice prefix(http.spilled_body, 0, std::min(limit, req.body_size));
+    req.owned_body = std::make_shared<const std::string>(net::ReadAll(prefix).value_or(""));
+    req.body = *req.owned_body;
+  };
   // r.FormValue reads an urlencoded POST/PUT/PATCH body (and then the body is gone).
   if ((http.method == "POST" || http.method == "PUT" || http.method == "PATCH") &&
       MediaTypeOf(req.Header("content-type")) == "application/x-www-form-urlencoded" &&
       !req.match.name.empty()) {
-    req.post_form = ParseGoQuery(http.body.substr(0, kMaxFormBytes));
+    read_back(kMaxFormBytes);
+    req.post_form = ParseGoQuery(req.body.substr(0, kMaxFormBytes));
     req.body = std::string_view();
+    req.content = std::make_shared<net::StringViewBody>(std::string_view());
+    req.body_size = 0;
+  } else if (req.match.route == Route::kManifest && http.method == "PUT" &&
+             req.body_size <= config_.store->limits().max_manifest_bytes) {
+    read_back(req.body_size);
   }
   // NewURLBuilderFromRequest: scheme and host, with Forwarded / X-Forwarded-* overrides.
   std::string scheme = http.tls ? "https" : "http";

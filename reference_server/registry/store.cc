@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "protocol/repository_name.h"
 
@@ -98,6 +100,12 @@ bool MakeDirectories(const fs::path& dir) {
   return FsyncPath(dir.parent_path(), true);
 }
 
+// Bytes copied from a request body to a file (or hashed) in one step: what a copy holds in memory.
+constexpr std::size_t kCopyPiece = 64 * 1024;
+
+// CopyAll writes all of `data` to `fd` at offset `at`, a piece at a time.
+bool CopyAll(int fd, const net::BodySource& data, std::uint64_t at);
+
 bool WriteAll(int fd, std::string_view data, std::uint64_t at) {
   while (!data.empty()) {
     const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(at));
@@ -105,6 +113,17 @@ bool WriteAll(int fd, std::string_view data, std::uint64_t at) {
     if (n <= 0) return false;
     data.remove_prefix(static_cast<std::size_t>(n));
     at += static_cast<std::uint64_t>(n);
+  }
+  return true;
+}
+
+bool CopyAll(int fd, const net::BodySource& data, std::uint64_t at) {
+  std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(kCopyPiece, data.size())));
+  for (std::uint64_t done = 0; done < data.size();) {
+    const std::size_t n = data.Read(done, buf.data(), buf.size());
+    if (n == 0) return false;
+    if (!WriteAll(fd, std::string_view(buf.data(), n), at + done)) return false;
+    done += n;
   }
   return true;
 }
@@ -196,6 +215,24 @@ std::string ComputeFileDigest(std::string_view algorithm, int fd) {
     if (n < 0) return "";
     if (n == 0) break;
     if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n)) != 1) return "";
+    at += n;
+  }
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return "";
+  return HexDigest(algorithm, out, len);
+}
+
+std::string ComputeSourceDigest(std::string_view algorithm, const net::BodySource& data) {
+  const EVP_MD* md = DigestAlgorithm(algorithm);
+  if (md == nullptr) return "";
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return "";
+  std::vector<char> buf(kCopyPiece);
+  for (std::uint64_t at = 0; at < data.size();) {
+    const std::size_t n = data.Read(at, buf.data(), buf.size());
+    if (n == 0) return "";
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), n) != 1) return "";
     at += n;
   }
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -351,11 +388,15 @@ Status<StoreError> Store::LoadDirectory() {
 // The file is fsynced before the rename and the directory after it, so once WriteFile returns
 // the write survives a crash (and the caller may acknowledge it).
 Status<StoreError> Store::WriteFile(const std::string& relative, std::string_view data) {
+  return WriteFile(relative, net::StringViewBody(data));
+}
+
+Status<StoreError> Store::WriteFile(const std::string& relative, const net::BodySource& data) {
   const fs::path root(options_.directory);
   const fs::path tmp = root / "tmp" / std::to_string(++tmp_counter_);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Fail(StoreError::kIo, 0, "cannot create a temporary file");
-  const bool written = WriteAll(fd, data, 0) && ::fsync(fd) == 0;
+  const bool written = CopyAll(fd, data, 0) && ::fsync(fd) == 0;
   if (::close(fd) != 0 || !written) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
@@ -395,7 +436,8 @@ bool Store::StoredBlobMatches(const std::string& digest) const {
   return FileMatchesDigest(fs::path(options_.directory) / "blobs" / DigestPath(digest), digest);
 }
 
-Status<StoreError> Store::StoreBlobBytesLocked(const std::string& digest, std::string_view data) {
+Status<StoreError> Store::StoreBlobBytesLocked(const std::string& digest,
+                                               const net::BodySource& data) {
   // Content-addressed: a present blob is kept, unless its stored bytes no longer match (then
   // this write repairs it).
   if (blob_sizes_.count(digest) != 0 && StoredBlobMatches(digest)) return {};
@@ -403,7 +445,9 @@ Status<StoreError> Store::StoreBlobBytesLocked(const std::string& digest, std::s
     auto written = WriteFile("blobs/" + DigestPath(digest), data);
     if (!written) return written;
   } else {
-    blob_bytes_[digest] = std::make_shared<const std::string>(data);
+    auto bytes = net::ReadAll(data);  // the memory backend holds its blobs in memory
+    if (!bytes) return Fail(StoreError::kIo, 0, "cannot read the blob's content");
+    blob_bytes_[digest] = std::make_shared<const std::string>(std::move(*bytes));
   }
   blob_sizes_[digest] = data.size();
   return {};
@@ -589,7 +633,7 @@ Result<UploadInfo, StoreError> Store::GetUpload(std::string_view id, std::string
 // AppendToSession appends `data` to a session whose mu the caller holds: the bytes are
 // accounted (and the offset moved) under mu_, then written to the session file outside it, so a
 // large chunk never blocks other sessions.
-Result<UploadInfo, StoreError> Store::AppendToSession(Upload& up, std::string_view data,
+Result<UploadInfo, StoreError> Store::AppendToSession(Upload& up, const net::BodySource& data,
                                                       std::optional<ByteRange> range,
                                                       std::int64_t now) {
   std::uint64_t at = 0;
@@ -622,7 +666,7 @@ Result<UploadInfo, StoreError> Store::AppendToSession(Upload& up, std::string_vi
     up.touched_at = now;
     info = up.info;
   }
-  if (!WriteAll(up.fd, data, at)) {
+  if (!CopyAll(up.fd, data, at)) {
     std::unique_lock lock(mu_);
     EraseUploadLocked(up.info.id);
     return Fail(StoreError::kIo, 0, "cannot write an upload session file");
@@ -632,6 +676,14 @@ Result<UploadInfo, StoreError> Store::AppendToSession(Upload& up, std::string_vi
 
 Result<UploadInfo, StoreError> Store::AppendUpload(std::string_view id, std::string_view repository,
                                                    UploadBinding binding, std::string_view data,
+                                                   std::optional<ByteRange> range,
+                                                   std::int64_t now) {
+  return AppendUpload(id, repository, binding, net::StringViewBody(data), range, now);
+}
+
+Result<UploadInfo, StoreError> Store::AppendUpload(std::string_view id, std::string_view repository,
+                                                   UploadBinding binding,
+                                                   const net::BodySource& data,
                                                    std::optional<ByteRange> range,
                                                    std::int64_t now) {
   std::shared_ptr<Upload> up;
@@ -682,6 +734,13 @@ Result<BlobInfo, StoreError> Store::CompleteUpload(std::string_view id, std::str
                                                    UploadBinding binding,
                                                    std::string_view final_data,
                                                    std::string_view digest, std::int64_t now) {
+  return CompleteUpload(id, repository, binding, net::StringViewBody(final_data), digest, now);
+}
+
+Result<BlobInfo, StoreError> Store::CompleteUpload(std::string_view id, std::string_view repository,
+                                                   UploadBinding binding,
+                                                   const net::BodySource& final_data,
+                                                   std::string_view digest, std::int64_t now) {
   if (auto ok = CheckName(repository); !ok) return Fail(ok.error());
   if (auto ok = CheckDigest(digest); !ok) return Fail(ok.error());
   std::shared_ptr<Upload> up;
@@ -725,13 +784,18 @@ protocol::Status<StoreError> Store::CancelUpload(std::string_view id, std::strin
 
 Result<BlobInfo, StoreError> Store::PutBlob(std::string_view repository, std::string_view digest,
                                             std::string_view data) {
+  return PutBlob(repository, digest, net::StringViewBody(data));
+}
+
+Result<BlobInfo, StoreError> Store::PutBlob(std::string_view repository, std::string_view digest,
+                                            const net::BodySource& data) {
   if (auto ok = CheckName(repository); !ok) return Fail(ok.error());
   if (auto ok = CheckDigest(digest); !ok) return Fail(ok.error());
   if (data.size() > options_.limits.max_blob_bytes) {
     return Fail(StoreError::kBlobTooLarge, 0, "blob over the size limit");
   }
   const std::string algorithm(digest.substr(0, digest.find(':')));
-  if (ComputeDigest(algorithm, data) != digest) {
+  if (ComputeSourceDigest(algorithm, data) != digest) {
     return Fail(StoreError::kDigestMismatch, 0, "content does not match the digest");
   }
   const std::string key(digest);
@@ -759,7 +823,7 @@ Result<ManifestRecord, StoreError> Store::PutManifest(std::string_view repositor
   const std::string digest = ComputeDigest("sha256", body);
   const std::string name(repository);
   std::unique_lock lock(mu_);
-  auto stored = StoreBlobBytesLocked(digest, body);
+  auto stored = StoreBlobBytesLocked(digest, net::StringViewBody(body));
   if (!stored) return Fail(stored.error());
   Repository& repo = repositories_[name];
   if (persistent()) {

@@ -233,6 +233,11 @@ class Store {
   protocol::Result<UploadInfo, StoreError> AppendUpload(
       std::string_view id, std::string_view repository, UploadBinding binding,
       std::string_view data, std::optional<ByteRange> range, std::int64_t now);
+  // AppendUpload from a source (a request body spilled to a file): copied into the session file
+  // a piece at a time, never held whole. A source that fails to read is kIo (session cancelled).
+  protocol::Result<UploadInfo, StoreError> AppendUpload(
+      std::string_view id, std::string_view repository, UploadBinding binding,
+      const net::BodySource& data, std::optional<ByteRange> range, std::int64_t now);
   // CompleteUpload appends `final_data`, checks the whole content against `digest`, stores the
   // blob and links it into `repository` (the URL's repository), and closes the session. Errors:
   // kUploadUnknown, kInvalidName, kInvalidDigest, kUnsupportedDigest, kBlobTooLarge,
@@ -243,6 +248,12 @@ class Store {
                                                         UploadBinding binding,
                                                         std::string_view final_data,
                                                         std::string_view digest, std::int64_t now);
+  // CompleteUpload with the final chunk from a source, copied a piece at a time.
+  protocol::Result<BlobInfo, StoreError> CompleteUpload(std::string_view id,
+                                                        std::string_view repository,
+                                                        UploadBinding binding,
+                                                        const net::BodySource& final_data,
+                                                        std::string_view digest, std::int64_t now);
   // CancelUpload closes a session and drops its data. Errors: kUploadUnknown.
   protocol::Status<StoreError> CancelUpload(std::string_view id, std::string_view repository,
                                             UploadBinding binding);
@@ -250,6 +261,10 @@ class Store {
   // kInvalidName, kInvalidDigest, kUnsupportedDigest, kBlobTooLarge, kDigestMismatch, kIo.
   protocol::Result<BlobInfo, StoreError> PutBlob(std::string_view repository,
                                                  std::string_view digest, std::string_view data);
+  // PutBlob from a source: hashed and (directory backend) written a piece at a time.
+  protocol::Result<BlobInfo, StoreError> PutBlob(std::string_view repository,
+                                                 std::string_view digest,
+                                                 const net::BodySource& data);
 
   // --- Manifests and tags ---
   // PutManifest stores `body` (digest = sha256 of the body) with its media type in `repository`,
@@ -323,9 +338,10 @@ class Store {
   explicit Store(StoreOptions options);
   protocol::Status<StoreError> LoadDirectory();
   protocol::Status<StoreError> WriteFile(const std::string& relative, std::string_view data);
+  protocol::Status<StoreError> WriteFile(const std::string& relative, const net::BodySource& data);
   protocol::Status<StoreError> RemoveFile(const std::string& relative);
   protocol::Status<StoreError> StoreBlobBytesLocked(const std::string& digest,
-                                                    std::string_view data);
+                                                    const net::BodySource& data);
   protocol::Status<StoreError> LinkBlobLocked(const std::string& repository,
                                               const std::string& digest);
   protocol::Result<std::shared_ptr<const std::string>, StoreError> BlobBytes(
@@ -333,7 +349,7 @@ class Store {
   bool StoredBlobMatches(const std::string& digest) const;
   std::shared_ptr<Upload> FindUploadLocked(std::string_view id, std::string_view repository,
                                            UploadBinding binding, std::int64_t now) const;
-  protocol::Result<UploadInfo, StoreError> AppendToSession(Upload& up, std::string_view data,
+  protocol::Result<UploadInfo, StoreError> AppendToSession(Upload& up, const net::BodySource& data,
                                                            std::optional<ByteRange> range,
                                                            std::int64_t now);
   protocol::Status<StoreError> AdoptUploadLocked(const std::string& digest, Upload& up);
@@ -358,6 +374,10 @@ class Store {
 // ComputeFileDigest is ComputeDigest over the bytes of the open file `fd` (read with pread from
 // offset 0 to the end), or "" for another algorithm or a read error.
 std::string ComputeFileDigest(std::string_view algorithm, int fd);
+
+// ComputeSourceDigest is ComputeDigest over the bytes of `data`, read a piece at a time, or ""
+// for another algorithm or a read error.
+std::string ComputeSourceDigest(std::string_view algorithm, const net::BodySource& data);
 
 // ComputeDigest returns "<algorithm>:<lowercase hex>" of `data` for sha256, sha384 or sha512
 // (the algorithm names go-digest registers), or "" for any other algorithm.

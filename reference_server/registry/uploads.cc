@@ -182,7 +182,7 @@ HttpResponse Registry::StartUpload(const RoutedRequest& req) const {
       if (GoDigestValidate(digest) != DigestCheck::kOk) {
         return ServeError(Err("DIGEST_INVALID", ordered_json("digest parsing failed")));
       }
-      auto blob = config_.store->PutBlob(name, digest, req.body);
+      auto blob = config_.store->PutBlob(name, digest, *req.content);
       if (!blob) {
         if (blob.error().code == StoreError::kDigestMismatch) {
           return ServeError(
@@ -254,7 +254,7 @@ HttpResponse Registry::UploadRoute(const RoutedRequest& req) const {
         if (!range) return ServeError(Err("RANGE_INVALID"));
       }
     }
-    auto appended = config_.store->AppendUpload(uuid, name, binding, req.body, range, req.now);
+    auto appended = config_.store->AppendUpload(uuid, name, binding, *req.content, range, req.now);
     if (!appended) return StoreFailure(appended.error().code);
     return UploadCreatedResponse(req, *appended, 202);
   }
@@ -264,7 +264,7 @@ HttpResponse Registry::UploadRoute(const RoutedRequest& req) const {
     if (GoDigestValidate(digest) != DigestCheck::kOk) {
       return ServeError(Err("DIGEST_INVALID", ordered_json("digest parsing failed")));
     }
-    auto blob = config_.store->CompleteUpload(uuid, name, binding, req.body, digest, req.now);
+    auto blob = config_.store->CompleteUpload(uuid, name, binding, *req.content, digest, req.now);
     if (!blob) {
       if (blob.error().code == StoreError::kDigestMismatch) {
         return ServeError(
