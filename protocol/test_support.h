@@ -6,11 +6,35 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cctype>
+#include <filesystem>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 namespace regauth::testing_support {
+
+// TempDir is a fresh directory "<gtest temp dir><prefix>XXXXXX", removed with everything in it
+// by the destructor; path() is "" when it could not be made.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "regauth-test-") {
+    std::string tmpl = ::testing::TempDir() + std::string(prefix) + "XXXXXX";
+    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 struct LabelName {
   template <typename T>

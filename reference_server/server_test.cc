@@ -37,21 +37,10 @@ constexpr const char* kWorld = R"({
 })";
 constexpr const char* kSecret = "glpat-server-test-secret";
 
-// TempDir is a fresh directory under the test's temp dir, removed at the end.
-class TempDir {
+// TempDir: a fresh directory, removed at the end (protocol/test_support.h).
+class TempDir : public testing_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "regauth-server-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing_support::TempDir("regauth-server-test-") {}
 };
 
 std::string WriteWorld(const TempDir& dir) {

@@ -11,25 +11,16 @@
 
 #include "net/http_client.h"
 #include "protocol/credentials.h"
+#include "protocol/test_support.h"
 #include "protocol/token_response.h"
 
 namespace regauth::server::scenarios {
 namespace {
 
-class TempDir {
+// TempDir: a fresh directory, removed at the end (protocol/test_support.h).
+class TempDir : public testing_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "regauth-stage-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing_support::TempDir("regauth-stage-test-") {}
 };
 
 std::unique_ptr<HostileStage> StartStage(std::string_view name, const TempDir& dir) {

@@ -61,53 +61,52 @@ struct QueryPair {
   std::optional<std::string> value;
 };
 
+// PairSyntax: how one form parser splits and reads `key=value` pairs.
+struct PairSyntax {
+  std::string_view separators;  // between pairs
+  bool skip_leading_spaces;     // spaces after a separator are not part of the next key
+  bool keyless_value_is_nil;    // "key" (no '='): a nil value, else ""
+};
+
+// ParsePairs splits `text` into percent-decoded pairs ('+' → space), skipping empty ones.
+std::vector<QueryPair> ParsePairs(std::string_view text, const PairSyntax& syntax) {
+  std::vector<QueryPair> out;
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    std::size_t end = text.find_first_of(syntax.separators, i);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view pair = text.substr(i, end - i);
+    if (!pair.empty()) {
+      const std::size_t eq = pair.find('=');
+      QueryPair p;
+      p.key = net::PercentDecode(pair.substr(0, eq), true);
+      if (eq != std::string_view::npos) {
+        p.value = net::PercentDecode(pair.substr(eq + 1), true);
+      } else if (!syntax.keyless_value_is_nil) {
+        p.value = std::string();
+      }
+      out.push_back(std::move(p));
+    }
+    if (end == text.size()) break;
+    i = end + 1;
+    while (syntax.skip_leading_spaces && i < text.size() && text[i] == ' ') ++i;
+  }
+  return out;
+}
+
 // RackParseQuery is Rack 2.2's Utils.parse_query, which GitLab's scopes_param runs on the raw
 // query string (§3.1): pairs separated by '&' or ';', each separator followed by any number of
 // spaces (DEFAULT_SEP = /[&;] */n); empty pairs skipped; key and value split at the first '=',
 // both decoded ('+' → space, %XX). DIVERGENCE: Ruby raises on a malformed %-escape (Rails
 // answers 400); here it is kept literally, as net::HttpRequest::QueryParams does.
 std::vector<QueryPair> RackParseQuery(std::string_view query) {
-  std::vector<QueryPair> out;
-  std::size_t i = 0;
-  while (i <= query.size()) {
-    std::size_t end = query.find_first_of("&;", i);
-    if (end == std::string_view::npos) end = query.size();
-    const std::string_view pair = query.substr(i, end - i);
-    if (!pair.empty()) {
-      const std::size_t eq = pair.find('=');
-      QueryPair p;
-      p.key = net::PercentDecode(pair.substr(0, eq), true);
-      if (eq != std::string_view::npos) p.value = net::PercentDecode(pair.substr(eq + 1), true);
-      out.push_back(std::move(p));
-    }
-    if (end == query.size()) break;
-    i = end + 1;
-    while (i < query.size() && query[i] == ' ') ++i;
-  }
-  return out;
+  return ParsePairs(query, {"&;", true, true});
 }
 
 // GoParseForm is Go's url.ParseQuery on an application/x-www-form-urlencoded body (distribution
 // clients): '&'-separated pairs, '+' → space, %XX decoded.
 std::vector<QueryPair> GoParseForm(std::string_view body) {
-  std::vector<QueryPair> out;
-  std::size_t i = 0;
-  while (i <= body.size()) {
-    std::size_t end = body.find('&', i);
-    if (end == std::string_view::npos) end = body.size();
-    const std::string_view pair = body.substr(i, end - i);
-    if (!pair.empty()) {
-      const std::size_t eq = pair.find('=');
-      QueryPair p;
-      p.key = net::PercentDecode(pair.substr(0, eq), true);
-      p.value = eq == std::string_view::npos ? std::string()
-                                             : net::PercentDecode(pair.substr(eq + 1), true);
-      out.push_back(std::move(p));
-    }
-    if (end == body.size()) break;
-    i = end + 1;
-  }
-  return out;
+  return ParsePairs(body, {"&", false, false});
 }
 
 // Values returns the non-nil values of `key`, in order.
