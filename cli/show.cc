@@ -28,6 +28,7 @@ Json ShowJson(const harness::Case& c, const std::string& world_path) {
   Json j = harness::CaseToJson(c);
   j["family"] = harness::FamilyOf(c.id);
   j["gitlab_source"] = harness::GitLabSourcesJson(c.gitlab_sources);
+  j["gitlab_spec"] = harness::GitLabSpecsJson(c.gitlab_specs);
   Json bound = Json::object();
   for (const auto& [name, entity] : c.bound) bound[name] = entity;
   j["bound"] = std::move(bound);
@@ -55,6 +56,10 @@ void ShowText(const harness::Case& c, const std::string& world_path, std::ostrea
   for (const harness::GitLabSource& g : c.gitlab_sources) {
     out << "  gitlab:       " << g.Url() << "\n";
     out << "                " << g.symbol << " (" << g.version << ")\n";
+  }
+  for (const harness::GitLabSpecCitation& g : c.gitlab_specs) {
+    out << "  gitlab spec:  " << g.Url() << "\n";
+    out << "                " << g.context << " (" << g.version << ")\n";
   }
   out << "  profiles:     " << Join(c.profiles, "every profile") << "\n";
   if (!c.needs.empty()) out << "  needs:        " << Join(c.needs, "") << "\n";

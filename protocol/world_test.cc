@@ -769,7 +769,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_TRUE(w->instance().admin_mode);
   EXPECT_EQ(w->Users().size(), 16u + 4u);  // people and a service account + access token bots
   EXPECT_EQ(w->Groups().size(), 3u);
-  EXPECT_EQ(w->Projects().size(), 28u);
+  EXPECT_EQ(w->Projects().size(), 29u);
   EXPECT_EQ(w->Jobs().size(), 23u);
   EXPECT_EQ(w->Credentials().size(), 98u);
   EXPECT_TRUE(w->FindUser("pam-expired")->password_expired);
@@ -797,7 +797,7 @@ TEST(DefaultWorld, LoadsAndCoversTheMatrix) {
   EXPECT_FALSE(w->FindProject("acme/no-repo")->repository_enabled);
   EXPECT_FALSE(w->FindProject("acme/platform/lib")->job_token_scope.inbound_enabled);
   EXPECT_EQ(w->AncestorGroups("acme/platform/lib").size(), 2u);
-  EXPECT_EQ(w->ProjectsUnder("acme").size(), 25u);
+  EXPECT_EQ(w->ProjectsUnder("acme").size(), 26u);
   EXPECT_EQ(w->ProjectsUnder("globex").size(), 2u);
 
   // One acme member per role; the special users.

@@ -287,6 +287,16 @@ class FakeGitlab {
           claims["auth_type"] = "personal_access_token";
       }
     }
+    // GitLab's nested `user` JWT (user_info_token): the caller's user_info, null without a user.
+    Json user_info = nullptr;
+    if (cred != nullptr && !cred->user.empty()) {
+      user_info = {{"token_type", claims["auth_type"]}, {"username", cred->user}};
+    }
+    auto user_jwt =
+        protocol::SignCompact({{"typ", "JWT"}}, {{"user_info", user_info}, {"iat", now}},
+                              protocol::Alg::kRS256, TestKey());
+    EXPECT_TRUE(user_jwt.has_value());
+    if (user_jwt) claims["user"] = *user_jwt;
     static const std::string kid = protocol::LibtrustKeyId(TestKey());
     const Json header = {{"typ", "JWT"}, {"kid", kid}};
     auto token = protocol::SignCompact(header, claims, protocol::Alg::kRS256, TestKey());

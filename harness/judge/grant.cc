@@ -59,6 +59,45 @@ SubRule ExpectedSub(const Step& step, const Profile& profile, const JudgeContext
   return {"user", u->username, "acting user"};
 }
 
+// JudgeUserInfo checks GitLab's nested `user` claim (user_info_token in
+// container_registry_authentication_service.rb): a compact JWT whose payload holds `user_info`,
+// {token_type, username, user_id} for a user and {token_type, username, deploy_token_id} for a
+// deploy token, null otherwise. GitLab's RSpec asserts it ('has encoded user information in the
+// payload', container_registry_auth_service_shared_examples.rb lines 1084 and 1358 @de09f039).
+// Its signature is not verified (GitLab signs it with the same key; the registry ignores it).
+void JudgeUserInfo(Checks& checks, const p::Claims& claims, const SubRule& sub) {
+  static constexpr const char* kWhy =
+      "GitLab nests the caller's user_info in a signed `user` JWT (RSpec 'has encoded user "
+      "information in the payload')";
+  const Json* user = nullptr;
+  if (claims.raw.is_object()) {
+    auto it = claims.raw.find("user");
+    if (it != claims.raw.end()) user = &*it;
+  }
+  const std::string want = sub.mode == "user"
+                               ? "a `user` JWT whose user_info.username is \"" + sub.value + "\""
+                               : "a `user` JWT with user_info";
+  if (user == nullptr || !user->is_string()) {
+    checks.Add("claims.user_info", Severity::kShould, false, want,
+               user == nullptr ? "(absent)" : "not a string", kWhy);
+    return;
+  }
+  auto jws = p::ParseCompactJws(user->get<std::string>());
+  Json payload = jws ? Json::parse(jws->payload, nullptr, false) : Json();
+  if (!jws || !payload.is_object() || !payload.contains("user_info")) {
+    checks.Add("claims.user_info", Severity::kShould, false, want,
+               jws ? "a JWT without user_info" : "not a compact JWT", kWhy);
+    return;
+  }
+  const Json& info = payload["user_info"];
+  bool ok = info.is_null() || info.is_object();
+  if (sub.mode == "user") {
+    ok = info.is_object() && info.contains("username") && info["username"].is_string() &&
+         info["username"].get<std::string>() == sub.value;
+  }
+  checks.Add("claims.user_info", Severity::kShould, ok, want, info.dump(), kWhy);
+}
+
 std::string AuthTypeKind(const Step& step, const JudgeContext& ctx) {
   const std::string id = StepCredentialId(step);
   if (id.empty()) return "anonymous";
@@ -380,6 +419,7 @@ void JudgeClaims(Checks& checks, const TokenExpectation& te, const Profile& prof
   } else if (profile.auth_type_mode == "absent") {
     checks.Add("claims.auth_type", Severity::kShould, auth_type == nullptr, "(absent)", got_auth);
   }
+  if (profile.user_info == "gitlab") JudgeUserInfo(checks, claims, sub);
   JudgeAccess(checks, te, profile, claims, step);
   if (profile.meta == "gitlab" && claims.access) {
     std::vector<p::Access> granted;

@@ -73,6 +73,22 @@ JudgeContext Context(bool with_key = true, bool strict = false) {
   return ctx;
 }
 
+// NestedUser is GitLab's `user` claim for a user: a signed JWT holding user_info
+// (container_registry_authentication_service.rb user_info_token).
+std::string NestedUser(const std::string& username) {
+  auto t = protocol::SignCompact(
+      {{"typ", "JWT"}},
+      {{"user_info",
+        {{"token_type", "personal_access_token"}, {"username", username}, {"user_id", 4}}},
+       {"jti", "n"},
+       {"iat", kNow},
+       {"nbf", kNow - 5},
+       {"exp", kNow + 60}},
+      protocol::Alg::kRS256, SigningKey());
+  EXPECT_TRUE(t.has_value());
+  return t ? *t : "";
+}
+
 // Scenario is a GitLab-shaped answer to dana-pat-read-registry asking pull on
 // acme/private-enabled (token-auth.md §3.8); tests change one thing at a time.
 struct Scenario {
@@ -87,6 +103,7 @@ struct Scenario {
                  {"exp", kNow + 300},
                  {"jti", "5a0c6f6e-2f5e-4f0a-9a59-3b1f8c1d2e3f"},
                  {"auth_type", "personal_access_token"},
+                 {"user", NestedUser("dana-developer")},
                  {"access", Json::array({{{"type", "repository"},
                                           {"name", "acme/private-enabled"},
                                           {"actions", {"pull"}},
@@ -200,6 +217,7 @@ TEST(JudgeTokenEndpoint, GitLabShapedGrantPasses) {
                          "claims.jti",
                          "claims.sub",
                          "claims.auth_type",
+                         "claims.user_info",
                          "claims.meta",
                          "access",
                          "access.order",
@@ -272,6 +290,14 @@ const Deviation kDeviations[] = {
     {"no jti", [](Scenario& s) { s.claims.erase("jti"); }, "claims.jti", Sv::kShould, "jti"},
     {"auth_type of a password", [](Scenario& s) { s.claims["auth_type"] = "gitlab_or_ldap"; },
      "claims.auth_type", Sv::kShould, "auth_type"},
+    // GitLab RSpec 'has encoded user information in the payload' (issue 8).
+    {"no nested user JWT", [](Scenario& s) { s.claims.erase("user"); }, "claims.user_info",
+     Sv::kShould, "user_info"},
+    {"user claim not a JWT", [](Scenario& s) { s.claims["user"] = "dana-developer"; },
+     "claims.user_info", Sv::kShould, "user_info"},
+    {"user_info of another user",
+     [](Scenario& s) { s.claims["user"] = NestedUser("rita-reporter"); }, "claims.user_info",
+     Sv::kShould, "user_info"},
     {"no meta", [](Scenario& s) { s.claims["access"][0].erase("meta"); }, "claims.meta",
      Sv::kShould, "meta"},
     {"wrong project id in meta",
@@ -394,6 +420,7 @@ TEST(JudgeTokenEndpoint, SubFollowsTheSubject) {
   EXPECT_EQ(Find(b, "claims.sub")->severity, Severity::kShould);
   Scenario job;
   job.claims["sub"] = "rita-reporter";
+  job.claims["user"] = NestedUser("rita-reporter");
   job.claims["auth_type"] = "build";
   job.claims["access"] = Json::array();
   auto c = Judge(TokenCase(expect, Json{{"credential", "job-104"}}), ShippedProfile("gitlab"),
@@ -831,6 +858,7 @@ StepOutput IdealGitLabAnswer(const Case& c) {
     }
   }
   claims["auth_type"] = auth_type;
+  claims["user"] = NestedUser(user != nullptr ? user->username : "");
   Json access = Json::array();
   auto add = [&](const std::string& type, const std::string& name, const std::string& action) {
     for (auto& a : access) {

@@ -167,7 +167,7 @@ bool ParseToken(DataReader& r, const Json& v, Profile* p) {
   const std::string ptr = "/token";
   if (!r.Object(v, ptr,
                 {"alg", "typ", "kid_format", "nbf_minus_iat", "lifetime", "aud", "sub", "auth_type",
-                 "meta", "access_order", "jti"}) ||
+                 "meta", "access_order", "jti", "user_info"}) ||
       !r.OptionalEnum(v, ptr, "typ", {"JWT", "absent", "any", "unknown"}, &p->typ) ||
       !r.OptionalEnum(v, ptr, "kid_format", {"libtrust", "jwk_thumbprint", "any", "unknown"},
                       &p->kid_format) ||
@@ -175,7 +175,8 @@ bool ParseToken(DataReader& r, const Json& v, Profile* p) {
       !r.OptionalEnum(v, ptr, "meta", {"gitlab", "absent", "any", "unknown"}, &p->meta) ||
       !r.OptionalEnum(v, ptr, "access_order", {"request_order", "any", "unknown"},
                       &p->access_order) ||
-      !r.OptionalEnum(v, ptr, "jti", {"required", "optional", "unknown"}, &p->jti)) {
+      !r.OptionalEnum(v, ptr, "jti", {"required", "optional", "unknown"}, &p->jti) ||
+      !r.OptionalEnum(v, ptr, "user_info", {"gitlab", "any", "unknown"}, &p->user_info)) {
     return false;
   }
   if (auto it = v.find("alg"); it != v.end()) {

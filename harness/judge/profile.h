@@ -83,6 +83,7 @@ struct Profile {
   std::string meta = "unknown";                  // gitlab | absent | any | unknown
   std::string access_order = "unknown";          // request_order | any | unknown
   std::string jti = "unknown";                   // required | optional | unknown
+  std::string user_info = "unknown";             // gitlab | any | unknown (nested `user` JWT)
 
   // registry (the resource server verifier); read with Lookup("registry.<key>") too
   nlohmann::json registry = nlohmann::json::object();

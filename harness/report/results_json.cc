@@ -108,6 +108,7 @@ Json CaseJson(const ExecutedCase& e) {
   j["requirement"] = c.requirement;
   j["source"] = c.source;
   if (!c.gitlab_sources.empty()) j["gitlab_source"] = GitLabSourcesJson(c.gitlab_sources);
+  if (!c.gitlab_specs.empty()) j["gitlab_spec"] = GitLabSpecsJson(c.gitlab_specs);
   // The id in cases/requirements.json when the case names its requirement by reference.
   j["requirement_id"] = c.requirement_id.empty() ? Json(nullptr) : Json(c.requirement_id);
   if (!c.bound.empty()) {  // what the case's selectors bound in this world (suite/bind.h)

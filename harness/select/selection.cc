@@ -176,6 +176,7 @@ nlohmann::json ListingJson(const std::vector<const Case*>& cases) {
                    {"requirement", c->requirement},
                    {"source", c->source},
                    {"gitlab_source", GitLabSourcesJson(c->gitlab_sources)},
+                   {"gitlab_spec", GitLabSpecsJson(c->gitlab_specs)},
                    {"profiles", c->profiles},
                    {"needs", c->needs}});
   }

@@ -81,8 +81,9 @@ std::vector<const Case*> SelectCases(const std::vector<Case>& cases, const Selec
 // source file URLs, each once, joined by ' '; empty for cases without one>".
 std::string ListingText(const std::vector<const Case*>& cases);
 // ListingJson renders [{"id","title","family","layer","tags","requirement","source",
-// "gitlab_source","profiles","needs"}] for tools (`regauth run --list --format json`);
-// gitlab_source as GitLabSourcesJson, [] for cases without one.
+// "gitlab_source","gitlab_spec","profiles","needs"}] for tools (`regauth run --list --format
+// json`); gitlab_source as GitLabSourcesJson and gitlab_spec as GitLabSpecsJson, [] for cases
+// without one.
 nlohmann::json ListingJson(const std::vector<const Case*>& cases);
 
 // FamilyOf returns the first two '/'-separated segments of an id (the whole id if it has fewer).

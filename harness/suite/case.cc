@@ -109,4 +109,19 @@ nlohmann::json GitLabSourcesJson(const std::vector<GitLabSource>& sources) {
   return out;
 }
 
+nlohmann::json GitLabSpecsJson(const std::vector<GitLabSpecCitation>& specs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GitLabSpecCitation& s : specs) {
+    out.push_back({{"file", s.file},
+                   {"context", s.context},
+                   {"line", s.line},
+                   {"copy", s.copy},
+                   {"repo", s.repo},
+                   {"commit", s.commit},
+                   {"version", s.version},
+                   {"url", s.Url()}});
+  }
+  return out;
+}
+
 }  // namespace regauth::harness

@@ -296,6 +296,31 @@ struct GitLabSource {
 // `gitlab_source`, `regauth run --list --format json`, `regauth show --format json`).
 nlohmann::json GitLabSourcesJson(const std::vector<GitLabSource>& sources);
 
+// GitLabSpecCitation is one context of GitLab's own RSpec that a matrix rule or a hand-written
+// case reproduces over HTTP (`gitlab_spec`, cases/README.md "GitLab's RSpec"): the spec file,
+// the RSpec describe/context/it chain joined with " > ", the line of its innermost block, and
+// the copy read (`copy`, a key of the matrix's gitlab_copies). repo, commit and version are
+// filled in when the copy is resolved (harness/suite/provenance.h); until then they are empty.
+struct GitLabSpecCitation {
+  std::string copy;     // "gitlabhq@de09f039"
+  std::string file;     // "spec/requests/jwt_controller_spec.rb"
+  std::string context;  // "JwtController > authenticating against container registry > …"
+  int line = 0;         // 1-based line of the innermost context in that copy
+  std::string repo;     // resolved from the copy
+  std::string commit;
+  std::string version;
+  // Url is the line at that commit: https://github.com/<repo>/blob/<commit>/<file>#L<line>.
+  std::string Url() const {
+    return "https://github.com/" + repo + "/blob/" + commit + "/" + file + "#L" +
+           std::to_string(line);
+  }
+  friend bool operator==(const GitLabSpecCitation&, const GitLabSpecCitation&) = default;
+};
+
+// GitLabSpecsJson renders [{file, context, line, copy, repo, commit, version, url}] (results.json
+// `gitlab_spec`, `regauth run --list --format json`, `regauth show --format json`).
+nlohmann::json GitLabSpecsJson(const std::vector<GitLabSpecCitation>& specs);
+
 // Case is one conformance case.
 struct Case {
   std::string id;  // stable, '/'-separated, keyed to its source: gitlab/…, registry/…, flow/…
@@ -307,6 +332,9 @@ struct Case {
   // The GitLab code of the rules that decided a matrix case, first cited first (empty for
   // hand-written cases).
   std::vector<GitLabSource> gitlab_sources;
+  // The contexts of GitLab's RSpec the case reproduces: a hand-written case's `gitlab_spec`, or
+  // a matrix case's deciding rules' (deduplicated, first cited first).
+  std::vector<GitLabSpecCitation> gitlab_specs;
   // The id of the requirement in cases/requirements.json when the case names it by reference
   // (harness/suite/requirements.h); "" when the case states its text (matrix cases do).
   std::string requirement_id;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "harness/suite/bind.h"
+#include "harness/suite/provenance.h"
 #include "harness/suite/refs.h"
 #include "harness/suite/step_fields.h"
 
@@ -394,8 +395,8 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
   DataReader r(file);
   auto fail = [&]() { return protocol::Unexpected<LoadError>(r.error()); };
   if (!r.Object(value, pointer,
-                {"id", "title", "layer", "tags", "requirement", "source", "profiles", "needs",
-                 "dimensions", "bind", "steps", "expect"})) {
+                {"id", "title", "layer", "tags", "requirement", "source", "gitlab_spec", "profiles",
+                 "needs", "dimensions", "bind", "steps", "expect"})) {
     return fail();
   }
   Case c;
@@ -408,7 +409,8 @@ LoadResult<Case> CaseFromJson(const nlohmann::json& value, const std::string& fi
       !r.RequiredString(value, pointer, "title", &c.title) ||
       !r.OptionalEnum(value, pointer, "layer", {"token-endpoint", "registry", "flow"}, &layer) ||
       !ReadRequirement(r, value, pointer, default_requirement, "/defaults/requirement",
-                       requirements, &requirement)) {
+                       requirements, &requirement) ||
+      !ParseGitLabSpecs(r, value, pointer, &c.gitlab_specs)) {
     return fail();
   }
   c.requirement = std::move(requirement.text);
@@ -531,6 +533,14 @@ nlohmann::json CaseToJson(const Case& c) {
   if (!c.tags.empty()) j["tags"] = c.tags;
   j["requirement"] = c.requirement;
   j["source"] = c.source;
+  if (!c.gitlab_specs.empty()) {
+    Json specs = Json::array();
+    for (const GitLabSpecCitation& g : c.gitlab_specs) {
+      specs.push_back(
+          {{"copy", g.copy}, {"file", g.file}, {"context", g.context}, {"line", g.line}});
+    }
+    j["gitlab_spec"] = std::move(specs);
+  }
   if (!c.profiles.empty()) j["profiles"] = c.profiles;
   if (!c.needs.empty()) j["needs"] = c.needs;
   Json dims = DimensionsToJson(c.dims);

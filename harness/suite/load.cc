@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "harness/suite/bind.h"
@@ -10,6 +11,7 @@
 #include "harness/suite/data_file.h"
 #include "harness/suite/grid.h"
 #include "harness/suite/matrix.h"
+#include "harness/suite/provenance.h"
 #include "harness/suite/requirements.h"
 
 namespace regauth::harness {
@@ -84,10 +86,14 @@ protocol::Expected<std::vector<Case>, std::string> LoadCases(const std::string& 
   using Err = protocol::Unexpected<std::string>;
   std::vector<Case> out;
   std::error_code ec;
+  // The copies of GitLab's source the matrices name: hand-written cases cite GitLab's RSpec in
+  // them (`gitlab_spec`, harness/suite/provenance.h).
+  std::map<std::string, GitLabSource> copies;
   if (std::filesystem::is_directory(cases_dir + "/matrix", ec)) {
     auto matrices = LoadMatrixDir(cases_dir + "/matrix");
     if (!matrices) return Err(DescribeLoadError(matrices.error()));
     for (const auto& m : *matrices) {
+      copies.insert(m.rules.gitlab_copies.begin(), m.rules.gitlab_copies.end());
       auto expanded = ExpandMatrix(m, world);
       if (!expanded) return Err(DescribeLoadError(expanded.error()));
       for (auto& c : *expanded) out.push_back(std::move(c));
@@ -95,6 +101,12 @@ protocol::Expected<std::vector<Case>, std::string> LoadCases(const std::string& 
   }
   auto suite = LoadSuiteCases(cases_dir);
   if (!suite) return Err(DescribeLoadError(suite.error()));
+  for (Case& c : *suite) {
+    if (auto why = ResolveGitLabSpecs(copies, &c.gitlab_specs)) {
+      return Err("case " + c.id + ": " + *why + " (copies are the gitlab_copies of " + cases_dir +
+                 "/matrix/*.json)");
+    }
+  }
   BindCases(world, &*suite);
   for (auto& c : *suite) out.push_back(std::move(c));
   if (auto dup = CheckUniqueIds(out)) {

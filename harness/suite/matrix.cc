@@ -375,6 +375,11 @@ class Expander {
           c.gitlab_sources.push_back(g);
         }
       }
+      for (const GitLabSpecCitation& g : rule->gitlab_specs) {
+        if (std::find(c.gitlab_specs.begin(), c.gitlab_specs.end(), g) == c.gitlab_specs.end()) {
+          c.gitlab_specs.push_back(g);
+        }
+      }
     }
     c.source = Join(sources, "; ");
 

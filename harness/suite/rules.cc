@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "harness/suite/provenance.h"
+
 namespace regauth::harness {
 namespace {
 
@@ -334,15 +336,26 @@ bool ParseGitLabSources(DataReader& r, const RuleSet& rules, const Json& v, cons
   return true;
 }
 
+// ParseRuleSpecs reads a rule's optional `gitlab_spec` (harness/suite/provenance.h) and resolves
+// each copy against gitlab_copies.
+bool ParseRuleSpecs(DataReader& r, const RuleSet& rules, const Json& v, const std::string& ptr,
+                    std::vector<GitLabSpecCitation>* out) {
+  if (!ParseGitLabSpecs(r, v, ptr, out)) return false;
+  if (auto why = ResolveGitLabSpecs(rules.gitlab_copies, out)) {
+    return r.Fail(LoadErrorCode::kUnknownName, PointerAppend(ptr, "gitlab_spec"), *why);
+  }
+  return true;
+}
+
 bool ParseRule(DataReader& r, const RuleSet& rules, const StageSpec& stage, const Json& v,
                const std::string& ptr, Rule* rule) {
-  static const std::vector<std::string> kGrantMembers = {"when",      "resource",     "actions",
-                                                         "certainty", "reason",       "requirement",
-                                                         "source",    "gitlab_source"};
+  static const std::vector<std::string> kGrantMembers = {
+      "when",        "resource", "actions",       "certainty",  "reason",
+      "requirement", "source",   "gitlab_source", "gitlab_spec"};
   static const std::vector<std::string> kUncertainMembers = {
-      "when", "actions", "reason", "requirement", "source", "gitlab_source"};
-  static const std::vector<std::string> kOutcomeMembers = {"when", "outcome", "requirement",
-                                                           "source", "gitlab_source"};
+      "when", "actions", "reason", "requirement", "source", "gitlab_source", "gitlab_spec"};
+  static const std::vector<std::string> kOutcomeMembers = {
+      "when", "outcome", "requirement", "source", "gitlab_source", "gitlab_spec"};
   const std::vector<std::string>& members = stage.grants      ? kGrantMembers
                                             : stage.uncertain ? kUncertainMembers
                                                               : kOutcomeMembers;
@@ -357,7 +370,8 @@ bool ParseRule(DataReader& r, const RuleSet& rules, const StageSpec& stage, cons
   if (!parser.Parse(*when, PointerAppend(ptr, "when"), &rule->when)) return false;
   if (!r.RequiredString(v, ptr, "requirement", &rule->requirement) ||
       !r.RequiredString(v, ptr, "source", &rule->source) ||
-      !ParseGitLabSources(r, rules, v, ptr, &rule->gitlab_sources)) {
+      !ParseGitLabSources(r, rules, v, ptr, &rule->gitlab_sources) ||
+      !ParseRuleSpecs(r, rules, v, ptr, &rule->gitlab_specs)) {
     return false;
   }
   if (!stage.outcomes.empty()) {
@@ -540,10 +554,11 @@ LoadResult<RuleSet> LoadRuleSet(const nlohmann::json& doc, const std::string& fi
     return MakeLoadError(LoadErrorCode::kMissingMember, file, "/denied",
                          "required member is missing (the requirement cited for denied actions)");
   }
-  if (!r.Object(*denied, "/denied", {"requirement", "source", "gitlab_source"}) ||
+  if (!r.Object(*denied, "/denied", {"requirement", "source", "gitlab_source", "gitlab_spec"}) ||
       !r.RequiredString(*denied, "/denied", "requirement", &rules.denied.requirement) ||
       !r.RequiredString(*denied, "/denied", "source", &rules.denied.source) ||
-      !ParseGitLabSources(r, rules, *denied, "/denied", &rules.denied.gitlab_sources)) {
+      !ParseGitLabSources(r, rules, *denied, "/denied", &rules.denied.gitlab_sources) ||
+      !ParseRuleSpecs(r, rules, *denied, "/denied", &rules.denied.gitlab_specs)) {
     return fail();
   }
   rules.denied.pointer = "/denied";

@@ -92,6 +92,7 @@ struct Rule {
   std::string source;                        // where the rule comes from (spec section, code)
   std::vector<GitLabSource> gitlab_sources;  // `gitlab_source`, copies resolved (may be empty
                                              // in test files; shipped rules need one)
+  std::vector<GitLabSpecCitation> gitlab_specs;  // `gitlab_spec`, copies resolved (optional)
 };
 
 // AbilityTable maps a subject to GitLab authentication abilities (token-auth.md §3.3): kinds

@@ -721,6 +721,26 @@
     }));
   }
 
+  // gitlabSpecs lists the contexts of GitLab's own RSpec a case reproduces, each a link to the
+  // line at the commit read (results-schema.md `gitlab_spec`); same link rules as gitlabSources,
+  // with a #L<line> anchor.
+  const GITHUB_BLOB_LINE = /^https:\/\/github\.com\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/blob\/[0-9a-f]{40}\/spec\/[A-Za-z0-9_.\/-]+#L[0-9]+$/;
+  function gitlabSpecs(list) {
+    if (!Array.isArray(list) || list.length === 0) return null;
+    return el('ul', { class: 'gitlab-sources' }, list.map((s) => {
+      const label = str(s.file) + ':' + str(s.line) + ' \u2014 ' + str(s.context);
+      let target;
+      if (GITHUB_BLOB_LINE.test(str(s.url))) {
+        target = el('a', { rel: 'noopener noreferrer', target: '_blank', title: str(s.repo) + ' @ ' + str(s.commit) });
+        target.href = s.url;
+        target.textContent = visible(label);
+      } else {
+        target = el('span', { text: visible(label) });
+      }
+      return el('li', null, [target, el('span', { class: 'muted', text: ' (' + visible(s.version) + ')' })]);
+    }));
+  }
+
   function caseDetail(it) {
     const c = it.c;
     const box = el('div', { class: 'case-detail', 'data-index': it.index });
@@ -732,6 +752,7 @@
     kvRow(dl, 'Requirement', visible(c.requirement));
     kvRow(dl, 'Source', visible(c.source));
     kvRow(dl, 'GitLab source', gitlabSources(c.gitlab_source));
+    kvRow(dl, 'GitLab RSpec', gitlabSpecs(c.gitlab_spec));
     kvRow(dl, 'Family / layer', it.family + ' \u00b7 ' + it.layer);
     if (Array.isArray(c.tags) && c.tags.length) {
       kvRow(dl, 'Tags', el('span', { class: 'dims' }, c.tags.map((t) => el('span', { class: 'tag', text: visible(t) }))));

@@ -95,6 +95,8 @@ def objects(doc):
             yield "case.baseline", here + "/baseline", c["baseline"]
         for j, g in enumerate(c.get("gitlab_source") or []):
             yield "case.gitlab_source", f"{here}/gitlab_source/{j}", g
+        for j, g in enumerate(c.get("gitlab_spec") or []):
+            yield "case.gitlab_spec", f"{here}/gitlab_spec/{j}", g
         for j, k in enumerate(c.get("checks") or []):
             yield "check", f"{here}/checks/{j}", k
         for j, x in enumerate(c.get("exchanges") or []):
