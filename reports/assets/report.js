@@ -701,45 +701,30 @@
     dl.append(el('dt', { text: label }), el('dd', null, [value]));
   }
 
-  // gitlabSources lists the GitLab code a matrix rule was read from, each a link to the file at
-  // the commit read (results-schema.md `gitlab_source`). Only GitHub blob URLs of that exact
-  // shape become links (opened in a new tab, no referrer); anything else is shown as text.
+  // gitlabLinks lists GitLab code as links to the file at the commit read: `gitlab_source`
+  // (the code a matrix rule was read from) and `gitlab_spec` (the contexts of GitLab's own RSpec a
+  // case reproduces, with a #L<line> anchor), results-schema.md. Only GitHub blob URLs that match
+  // `pattern` become links (opened in a new tab, no referrer); anything else is shown as text.
+  function gitlabLinks(list, pattern, labelOf) {
+    if (!Array.isArray(list) || list.length === 0) return null;
+    return el('ul', { class: 'gitlab-sources' }, list.map((s) => {
+      const label = labelOf(s);
+      let target;
+      if (pattern.test(str(s.url))) {
+        target = el('a', { rel: 'noopener noreferrer', target: '_blank', title: str(s.repo) + ' @ ' + str(s.commit) });
+        target.href = s.url;
+        target.textContent = visible(label);
+      } else {
+        target = el('span', { text: visible(label) });
+      }
+      return el('li', null, [target, el('span', { class: 'muted', text: ' (' + visible(s.version) + ')' })]);
+    }));
+  }
   const GITHUB_BLOB = /^https:\/\/github\.com\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/blob\/[0-9a-f]{40}\/[A-Za-z0-9_.\/-]+$/;
-  function gitlabSources(list) {
-    if (!Array.isArray(list) || list.length === 0) return null;
-    return el('ul', { class: 'gitlab-sources' }, list.map((s) => {
-      const label = str(s.path) + ' \u2014 ' + str(s.symbol);
-      let target;
-      if (GITHUB_BLOB.test(str(s.url))) {
-        target = el('a', { rel: 'noopener noreferrer', target: '_blank', title: str(s.repo) + ' @ ' + str(s.commit) });
-        target.href = s.url;
-        target.textContent = visible(label);
-      } else {
-        target = el('span', { text: visible(label) });
-      }
-      return el('li', null, [target, el('span', { class: 'muted', text: ' (' + visible(s.version) + ')' })]);
-    }));
-  }
-
-  // gitlabSpecs lists the contexts of GitLab's own RSpec a case reproduces, each a link to the
-  // line at the commit read (results-schema.md `gitlab_spec`); same link rules as gitlabSources,
-  // with a #L<line> anchor.
   const GITHUB_BLOB_LINE = /^https:\/\/github\.com\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/blob\/[0-9a-f]{40}\/spec\/[A-Za-z0-9_.\/-]+#L[0-9]+$/;
-  function gitlabSpecs(list) {
-    if (!Array.isArray(list) || list.length === 0) return null;
-    return el('ul', { class: 'gitlab-sources' }, list.map((s) => {
-      const label = str(s.file) + ':' + str(s.line) + ' \u2014 ' + str(s.context);
-      let target;
-      if (GITHUB_BLOB_LINE.test(str(s.url))) {
-        target = el('a', { rel: 'noopener noreferrer', target: '_blank', title: str(s.repo) + ' @ ' + str(s.commit) });
-        target.href = s.url;
-        target.textContent = visible(label);
-      } else {
-        target = el('span', { text: visible(label) });
-      }
-      return el('li', null, [target, el('span', { class: 'muted', text: ' (' + visible(s.version) + ')' })]);
-    }));
-  }
+  const gitlabSources = (list) => gitlabLinks(list, GITHUB_BLOB, (s) => str(s.path) + ' \u2014 ' + str(s.symbol));
+  const gitlabSpecs = (list) =>
+    gitlabLinks(list, GITHUB_BLOB_LINE, (s) => str(s.file) + ':' + str(s.line) + ' \u2014 ' + str(s.context));
 
   function caseDetail(it) {
     const c = it.c;
