@@ -61,7 +61,8 @@ bool Accepts(int port) {
 struct Verdicts {
   std::map<std::string, int> counts;
   std::vector<std::string> bad;               // "<verdict> <id>" for FAIL and ERROR
-  std::vector<std::string> skipped_registry;  // SKIPPED registry/* ids
+  std::vector<std::string> skipped_registry;  // SKIPPED registry/* ids, but for an unknown limit
+  std::vector<std::string> unknown_limit;     // SKIPPED: the profile does not know a size limit
   int total = 0;
 };
 
@@ -75,7 +76,13 @@ Verdicts ReadVerdicts(const std::string& results_path) {
     ++v.total;
     const std::string id = c.value("id", "");
     if (verdict == "FAIL" || verdict == "ERROR") v.bad.push_back(verdict + " " + id);
-    if (verdict == "SKIP" && id.starts_with("registry/")) v.skipped_registry.push_back(id);
+    if (verdict != "SKIP" || !id.starts_with("registry/")) continue;
+    const std::string why = c.value("skip_reason", "");
+    if (why.find("does not know registry.") != std::string::npos) {
+      v.unknown_limit.push_back(id);
+    } else {
+      v.skipped_registry.push_back(id);
+    }
   }
   return v;
 }
@@ -205,8 +212,13 @@ TEST_F(BlackBox, PassesAgainstTokenServiceAndDockerRegistry) {
     EXPECT_EQ(p.exit_code, 0) << context;
     EXPECT_GT(v.total, 0) << context;
     EXPECT_TRUE(v.bad.empty()) << ::testing::PrintToString(v.bad);
-    // The key was given, so no registry-layer case (forged tokens) may be skipped.
+    // The key was given, so no registry-layer case (forged tokens) may be skipped. The only
+    // registry cases that may SKIP are the size boundaries: the gitlab profile does not know
+    // this registry's header limit (docker-registry's is in the distribution profile).
     EXPECT_TRUE(v.skipped_registry.empty()) << ::testing::PrintToString(v.skipped_registry);
+    for (const std::string& id : v.unknown_limit) {
+      EXPECT_TRUE(id.starts_with("registry/boundary/")) << id;
+    }
   }
 }
 
