@@ -28,9 +28,20 @@ bool IsSummaryCase(const nlohmann::json& c) {
   return c.is_object() && c.contains("check_list") && !c.contains("checks");
 }
 
+// kCitationMembers are what a citation list holds (results-schema.md "citation_lists").
+constexpr const char* kCitationMembers[] = {"gitlab_source", "gitlab_spec"};
+
 nlohmann::json ExpandCase(const nlohmann::json& doc, const nlohmann::json& c) {
-  if (!IsSummaryCase(c)) return c;
   json out = c;
+  if (c.is_object() && c.contains("gitlab_citations")) {
+    out.erase("gitlab_citations");
+    if (const json* list = Element(doc, "citation_lists", c["gitlab_citations"])) {
+      for (const char* member : kCitationMembers) {
+        if (list->is_object() && list->contains(member)) out[member] = (*list)[member];
+      }
+    }
+  }
+  if (!IsSummaryCase(c)) return out;
   out.erase("check_list");
   out.erase("dimension_set");
   out["family"] = std::string(FamilyOf(GetString(c, "id")));
@@ -66,12 +77,33 @@ std::optional<int64_t> EvidenceTables::DimensionSet(const nlohmann::json& dimens
   return Intern(dimension_index_, dimension_sets_, dimensions);
 }
 
+void EvidenceTables::InternCitations(nlohmann::json& c) {
+  if (!c.is_object()) return;
+  json citations = json::object();
+  for (const char* member : kCitationMembers) {
+    auto it = c.find(member);
+    if (it == c.end()) continue;
+    citations[member] = std::move(*it);
+    c.erase(member);
+  }
+  if (citations.empty()) return;
+  c["gitlab_citations"] = Intern(citation_index_, citation_lists_, citations);
+}
+
 void EvidenceTables::WriteTo(nlohmann::json& doc) const {
   if (!check_lists_.empty()) doc["check_lists"] = check_lists_;
   if (!dimension_sets_.empty()) doc["dimension_sets"] = dimension_sets_;
+  if (!citation_lists_.empty()) doc["citation_lists"] = citation_lists_;
 }
 
 void EvidenceTables::Reintern(const nlohmann::json& from, nlohmann::json& c) {
+  if (c.is_object() && c.contains("gitlab_citations")) {
+    if (const json* list = Element(from, "citation_lists", c["gitlab_citations"])) {
+      c["gitlab_citations"] = Intern(citation_index_, citation_lists_, *list);
+    } else {
+      c.erase("gitlab_citations");
+    }
+  }
   if (!IsSummaryCase(c)) return;
   if (const json* list = Element(from, "check_lists", c["check_list"])) {
     c["check_list"] = CheckList(*list);

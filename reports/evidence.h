@@ -16,7 +16,8 @@
 //   EvidenceTables tables;
 //   for (...) cases.push_back(SummaryCase(id, layer, duration_ms,
 //                                         tables.CheckList(list), tables.DimensionSet(dims)));
-//   tables.WriteTo(doc);                       // "check_lists", "dimension_sets"
+//   tables.InternCitations(whole_case);        // a whole case's GitLab citations
+//   tables.WriteTo(doc);                       // "check_lists", "dimension_sets", "citation_lists"
 //   nlohmann::json full = ExpandCase(doc, doc["cases"][i]);
 #pragma once
 
@@ -36,7 +37,9 @@ inline constexpr std::string_view kEvidenceAll = "all";          // every case w
 // IsSummaryCase: `c` is a summary case (it has "check_list" and no "checks").
 bool IsSummaryCase(const nlohmann::json& c);
 
-// ExpandCase returns `c` with the members of a full case when it is a summary case: "family"
+// ExpandCase returns `c` with its "gitlab_source"/"gitlab_spec" back from
+// doc.citation_lists[gitlab_citations] (any case), and with the members of a full case when it is
+// a summary case: "family"
 // (FamilyOf the id), "expected_verdict" "PASS", "unexpected" false, "baseline"/"skip_reason"/
 // "error" null, "checks" built from doc.check_lists[check_list] (result "pass", expected and
 // observed ""), "dimensions" from doc.dimension_sets[dimension_set] ({} without one),
@@ -51,15 +54,22 @@ class EvidenceTables {
   int64_t CheckList(const nlohmann::json& list);
   // DimensionSet interns a dimensions object; an empty or non-object value has no index.
   std::optional<int64_t> DimensionSet(const nlohmann::json& dimensions);
-  // WriteTo sets doc["check_lists"] and doc["dimension_sets"] (omitted while empty).
+  // InternCitations moves a whole case's "gitlab_source" and "gitlab_spec" (the GitLab code and
+  // RSpec of the rules that decided it, the same for every case those rules decide) into
+  // "citation_lists" and leaves "gitlab_citations": its index. A case without either is left as
+  // it is.
+  void InternCitations(nlohmann::json& c);
+  // WriteTo sets doc["check_lists"], doc["dimension_sets"] and doc["citation_lists"] (each
+  // omitted while empty).
   void WriteTo(nlohmann::json& doc) const;
-  // Reintern rewrites summary case `c` of document `from` to this table's indices (merge).
+  // Reintern rewrites case `c` of document `from` to this table's indices (merge).
   void Reintern(const nlohmann::json& from, nlohmann::json& c);
 
  private:
-  std::map<std::string, int64_t> check_index_, dimension_index_;
+  std::map<std::string, int64_t> check_index_, dimension_index_, citation_index_;
   nlohmann::json check_lists_ = nlohmann::json::array();
   nlohmann::json dimension_sets_ = nlohmann::json::array();
+  nlohmann::json citation_lists_ = nlohmann::json::array();
 };
 
 // SummaryCase builds a summary case (members in results-schema.md order).

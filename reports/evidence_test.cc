@@ -39,6 +39,47 @@ TEST(EvidenceTables, InternsEqualValuesOnce) {
   EXPECT_EQ(doc["dimension_sets"].size(), 1u);
 }
 
+// A whole case's GitLab citations are stored once per distinct list and come back with
+// ExpandCase; a merge re-interns them; the validator accepts the table and checks the index.
+TEST(EvidenceTables, InternsCitationsOfWholeCases) {
+  json doc = test_support::LoadSample();
+  const json source =
+      json::array({{{"path", "lib/gitlab/auth.rb"}, {"symbol", "find_for_git_client"}}});
+  const json spec = json::array({{{"file", "spec/requests/jwt_controller_spec.rb"}, {"line", 25}}});
+  json a = doc["cases"][0];
+  a["gitlab_source"] = source;
+  a["gitlab_spec"] = spec;
+  json b = a;
+  b["id"] = std::string(a["id"]) + "-twin";
+  json plain = doc["cases"][0];
+  plain["id"] = std::string(a["id"]) + "-plain";
+  EvidenceTables tables;
+  for (json* c : {&a, &b, &plain}) tables.InternCitations(*c);
+  EXPECT_FALSE(a.contains("gitlab_source"));
+  EXPECT_EQ(a["gitlab_citations"], 0);
+  EXPECT_EQ(b["gitlab_citations"], 0);  // the same list, stored once
+  EXPECT_FALSE(plain.contains("gitlab_citations"));
+  doc["cases"] = json::array({a, b, plain});
+  tables.WriteTo(doc);
+  ASSERT_EQ(doc["citation_lists"].size(), 1u);
+  EXPECT_TRUE(ValidateResults(doc)) << ValidateResults(doc).error().Describe();
+
+  const json expanded = ExpandCase(doc, doc["cases"][1]);
+  EXPECT_EQ(expanded["gitlab_source"], source);
+  EXPECT_EQ(expanded["gitlab_spec"], spec);
+  EXPECT_FALSE(expanded.contains("gitlab_citations"));
+  EXPECT_EQ(ExpandCase(doc, plain), plain);
+
+  EvidenceTables merged;
+  json again = doc["cases"][1];
+  merged.Reintern(doc, again);
+  EXPECT_EQ(again["gitlab_citations"], 0);
+
+  json bad = doc;
+  bad["cases"][0]["gitlab_citations"] = 7;
+  EXPECT_FALSE(ValidateResults(bad));
+}
+
 // ExpandCase gives a summary case the members of a full PASS case; a full case is unchanged.
 TEST(ExpandCase, FillsTheMembersOfAFullCase) {
   const json doc = WithSummaryCase();

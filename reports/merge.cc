@@ -155,6 +155,7 @@ ReportResult<nlohmann::json> MergeResults(const std::vector<nlohmann::json>& inp
   json doc = first;
   doc.erase("check_lists");
   doc.erase("dimension_sets");
+  doc.erase("citation_lists");
   EvidenceTables tables;
   json merged_cases = json::array();
   merged_cases.get_ref<json::array_t&>().reserve(order.size());

@@ -278,7 +278,8 @@ bool Validator::Header(const json& doc) {
 }
 
 // Tables checks the optional "check_lists" (arrays of [id, severity] pairs) and
-// "dimension_sets" (objects of strings) that summary cases index (evidence.h).
+// "dimension_sets" (objects of strings) that summary cases index, and "citation_lists" (objects
+// with gitlab_source/gitlab_spec arrays) that whole cases index (evidence.h).
 bool Validator::Tables(const json& doc) {
   bool ok = true;
   if (const json* lists = Member(doc, "", "check_lists", Kind::kArray, Need::kOptional, &ok)) {
@@ -294,6 +295,18 @@ bool Validator::Tables(const json& doc) {
                       "expected an [id, severity] pair of strings");
         }
       }
+    }
+  }
+  if (!ok) return false;
+  if (const json* lists = Member(doc, "", "citation_lists", Kind::kArray, Need::kOptional, &ok)) {
+    for (std::size_t i = 0; i < lists->size(); ++i) {
+      const std::string here = Pointer("/citation_lists", i);
+      if (!(*lists)[i].is_object())
+        return Fail(ReportError::kWrongType, here, "expected an object");
+      for (const char* member : {"gitlab_source", "gitlab_spec"}) {
+        Member((*lists)[i], here, member, Kind::kArray, Need::kOptional, &ok);
+      }
+      if (!ok) return false;
     }
   }
   if (!ok) return false;
@@ -360,7 +373,7 @@ bool Validator::Case(const json& c, const std::string& where) {
   }
   bool ok = true;
   Member(c, where, "unexpected", Kind::kBool, Need::kRequired, &ok);
-  if (!ok) return false;
+  if (!ok || !Index(c, where, "gitlab_citations", "citation_lists", Need::kOptional)) return false;
   if (const json* dims = Member(c, where, "dimensions", Kind::kObject, Need::kOptional, &ok)) {
     const std::string here = where + "/dimensions";
     for (const auto& [key, value] : dims->items()) {

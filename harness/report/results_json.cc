@@ -209,6 +209,7 @@ Json BuildResults(const RunRecord& run, std::vector<ExecutedCase>&& cases) {
     } else {
       list.push_back(WrittenCase(e, run.evidence, tables));
     }
+    tables.InternCitations(list.back());
   }
   tables.WriteTo(doc);
   doc["summary"] = reports::SummaryOf(doc["cases"], run.exit_code);
@@ -249,6 +250,7 @@ Json BuildResults(const RunRecord& run, const std::vector<ExecutedCase>& cases) 
   list.get_ref<Json::array_t&>().reserve(cases.size());
   for (const auto& e : cases) {
     list.push_back(e.rendered.is_object() ? e.rendered : WrittenCase(e, run.evidence, tables));
+    tables.InternCitations(list.back());
   }
   doc["cases"] = std::move(list);
   tables.WriteTo(doc);

@@ -106,8 +106,17 @@
     });
   }
 
+  // expandCitations gives a whole case its GitLab citations back from doc.citation_lists (the
+  // cases that the same matrix rules decide share one list, reports/evidence.h).
+  function expandCitations(doc, c) {
+    if (!c || typeof c !== 'object' || !('gitlab_citations' in c)) return c;
+    const lists = Array.isArray(doc.citation_lists) ? doc.citation_lists : [];
+    const list = lists[c.gitlab_citations] && typeof lists[c.gitlab_citations] === 'object' ? lists[c.gitlab_citations] : {};
+    return Object.assign({}, c, { gitlab_source: list.gitlab_source, gitlab_spec: list.gitlab_spec });
+  }
+
   function buildModel(doc) {
-    const cases = Array.isArray(doc.cases) ? doc.cases.map((c) => expandCase(doc, c)) : [];
+    const cases = Array.isArray(doc.cases) ? doc.cases.map((c) => expandCase(doc, expandCitations(doc, c))) : [];
     const items = cases.map((c, index) => {
       const d = c && typeof c.dimensions === 'object' && c.dimensions ? c.dimensions : {};
       const verdict = VERDICTS.includes(c.verdict) ? c.verdict : 'ERROR';

@@ -83,6 +83,13 @@ def objects(doc):
         yield "run.merged_from", f"/run/merged_from/{i}", m
     if isinstance(target.get("fingerprint"), dict):
         yield "target.fingerprint", "/target/fingerprint", target["fingerprint"]
+    for i, lst in enumerate(doc.get("citation_lists") or []):
+        here = f"/citation_lists/{i}"
+        yield "citation_list", here, lst
+        for j, g in enumerate(lst.get("gitlab_source") or []):
+            yield "case.gitlab_source", f"{here}/gitlab_source/{j}", g
+        for j, g in enumerate(lst.get("gitlab_spec") or []):
+            yield "case.gitlab_spec", f"{here}/gitlab_spec/{j}", g
     for i, c in enumerate(doc.get("cases") or []):
         here = f"/cases/{i}"
         if "check_list" in c and "checks" not in c:
@@ -93,10 +100,6 @@ def objects(doc):
             yield "case.dimensions", here + "/dimensions", c["dimensions"]
         if isinstance(c.get("baseline"), dict):
             yield "case.baseline", here + "/baseline", c["baseline"]
-        for j, g in enumerate(c.get("gitlab_source") or []):
-            yield "case.gitlab_source", f"{here}/gitlab_source/{j}", g
-        for j, g in enumerate(c.get("gitlab_spec") or []):
-            yield "case.gitlab_spec", f"{here}/gitlab_spec/{j}", g
         for j, k in enumerate(c.get("checks") or []):
             yield "check", f"{here}/checks/{j}", k
         for j, x in enumerate(c.get("exchanges") or []):
